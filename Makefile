@@ -1,0 +1,43 @@
+# Two commands a new user needs (see README "Quick start"):
+#   make run    set up .venv, then run the quarterly batch on data/sample
+#   make test   set up .venv, then run the whole test suite
+# Only Python 3.11+ and make are needed; everything else installs into .venv/.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PARAMS ?= params/sample.yaml
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test validate bench clean help
+
+help:
+	@echo "make run    - set up and run the quarterly batch on data/sample (reports/2026-Q3/)"
+	@echo "make test   - set up and run every test"
+	@echo "make bench  - run the benchmark scripts (prints figures; slow at full scale)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name calibrate --display-name "Python (calibrate)"
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/calibrate run --params $(PARAMS)
+
+validate: setup
+	$(BIN)/calibrate validate data/sample
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) reports/20*

@@ -1,0 +1,155 @@
+"""The ``calibrate`` command line: a thin layer over the package's functions.
+
+Exit codes: 0 success; 1 the run finished but some reports failed; 2 the input,
+params or arguments were refused (nothing was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import CalibrateError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="calibrate",
+        description="Quarterly calibration workbook for customer success managers.",
+    )
+    parser.add_argument("--version", action="version", version=f"calibrate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a data folder against the data contract and summarise it")
+    p.add_argument("data_dir", type=Path, help="folder with one <table>.csv or .parquet per table")
+    p.add_argument("--params", type=Path, help="params file (for column_map and money_format)")
+    p.set_defaults(handler=_cmd_validate)
+
+    p = sub.add_parser("sample", help="generate synthetic exports with planted truths")
+    p.add_argument("--out", type=Path, required=True, help="folder to write the tables into")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same bytes); default 7")
+    p.add_argument("--csms", type=int, default=10, help="number of CSMs (default 10)")
+    p.add_argument("--accounts", type=int, default=None, help="number of accounts (default: set by the books)")
+    p.add_argument("--quarters", type=int, default=8, help="quarters of history ending at --end (default 8)")
+    p.add_argument("--end", default="2026-Q3", help="last quarter of the data (default 2026-Q3)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
+    p.set_defaults(handler=_cmd_sample)
+
+    p = sub.add_parser("score", help="compute every CSM's metrics and scores for a period into scores.csv")
+    _common_run_args(p)
+    p.add_argument("--out", type=Path, required=True, help="the scores CSV to write")
+    p.set_defaults(handler=_cmd_score)
+
+    p = sub.add_parser("run", help="the quarterly batch: validate, score, render every report")
+    _common_run_args(p)
+    p.add_argument("--out", type=Path, help="reports folder (default: output_dir from params)")
+    p.add_argument("--workers", type=int, help="parallel notebook workers (default: one per core)")
+    p.add_argument("--only", nargs="+", metavar="CSM_ID", help="render only these CSMs' reviews")
+    p.add_argument("--resume", action="store_true", help="re-run only reports that are missing or failed")
+    p.set_defaults(handler=_cmd_run)
+
+    return parser
+
+
+def _common_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--params", type=Path, required=True, help="params YAML, e.g. params/sample.yaml")
+    p.add_argument("--data", type=Path, help="data folder (default: data_dir from params)")
+    p.add_argument("--period", help="quarter such as 2026-Q3 (default: period from params)")
+
+
+def _load_params(path: Path | None, *, data: Path | None = None, period: str | None = None):
+    from .params import Params, load_params
+
+    params = load_params(path) if path is not None else Params()
+    changes = {}
+    if data is not None:
+        changes["data_dir"] = str(data.resolve())
+    if period is not None:
+        changes["period"] = period
+    return params.replace(**changes) if changes else params
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .load import load_dataset
+
+    params = _load_params(args.params)
+    dataset = load_dataset(args.data_dir, column_map=params.column_map, money_format=params.money_format)
+    print(format_summary(dataset.summary(), dataset.warnings))
+    return EXIT_OK
+
+
+def format_summary(summary: dict, warnings: Sequence[str]) -> str:
+    """The text `calibrate validate` prints for a valid folder."""
+    lines = [f"Valid: {summary['data_dir']}"]
+    lines.append(
+        f"  {summary['csms']} CSMs, {summary['accounts']} accounts, "
+        f"ARR months {summary['first_month']} to {summary['last_month']}"
+    )
+    lines.append("  tables:")
+    for name, rows in summary["rows"].items():
+        lines.append(f"    {name:<16} {'not supplied (optional)' if rows is None else f'{rows:,} rows'}")
+    if warnings:
+        lines.append(f"  {len(warnings)} warning(s):")
+        lines.extend(f"    {w}" for w in list(warnings)[:20])
+        if len(warnings) > 20:
+            lines.append(f"    ... and {len(warnings) - 20} more")
+    return "\n".join(lines)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import generate_sample
+
+    summary = generate_sample(
+        args.out,
+        seed=args.seed,
+        n_csms=args.csms,
+        n_accounts=args.accounts,
+        quarters=args.quarters,
+        end_period=args.end,
+        file_format=args.format,
+    )
+    print(f"Wrote sample data to {args.out}")
+    print(summary.describe() if hasattr(summary, "describe") else summary)
+    return EXIT_OK
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .scoring import score_command
+
+    params = _load_params(args.params, data=args.data, period=args.period)
+    path = score_command(params, out=args.out)
+    print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    params = _load_params(args.params, data=args.data, period=args.period)
+    result = run_batch(params, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume)
+    print(result.describe())
+    return EXIT_OK if result.ok else EXIT_PARTIAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except CalibrateError as exc:
+        print(f"calibrate {args.command}: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
