@@ -4,9 +4,11 @@ Data flows one way (see ARCHITECTURE.md):
 load + validate -> book -> metrics -> scoring -> models -> present -> batch.
 """
 
+from .dataset import Dataset
 from .errors import CalibrateError, DataValidationError, ParamsError, Violation
 from .params import Params, load_params
 from .periods import Period, parse_period
+from .load import load_dataset, validate_frames
 
 __version__ = "0.1.0"
 
@@ -19,5 +21,8 @@ __all__ = [
     "Params",
     "load_params",
     "Period",
+    "Dataset",
+    "load_dataset",
+    "validate_frames",
     "parse_period",
 ]

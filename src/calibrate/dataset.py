@@ -1,8 +1,8 @@
 """The validated input: one frozen container of typed tables.
 
 Nothing downstream of ``load.load_dataset`` ever sees an unvalidated table:
-the only way to build a ``Dataset`` with data in it is through the loader (or
-``Dataset.from_frames`` in tests, which runs the same validation).
+build one with ``calibrate.load.load_dataset`` (a folder of exports) or
+``calibrate.load.validate_frames`` (frames built in code; the same checks).
 """
 
 from __future__ import annotations

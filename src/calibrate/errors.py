@@ -67,13 +67,22 @@ def _clip(value: str, limit: int = 80) -> str:
 class DataValidationError(CalibrateError):
     """The input folder breaks the data contract; ``violations`` lists every break."""
 
-    def __init__(self, violations: list[Violation], *, data_dir: str = "", shown_limit: int = 200):
+    def __init__(
+        self,
+        violations: list[Violation],
+        *,
+        data_dir: str = "",
+        shown_limit: int = 200,
+        total: int | None = None,
+    ):
         self.violations = list(violations)
         self.data_dir = data_dir
+        # ``total`` counts every broken cell when ``violations`` holds capped lines plus summaries.
+        self.total = len(self.violations) if total is None else int(total)
         lines = [str(v) for v in self.violations[:shown_limit]]
         more = len(self.violations) - len(lines)
         if more > 0:
             lines.append(f"... and {more} more violation(s) not shown")
-        head = f"{len(self.violations)} problem(s) in the input folder {data_dir}".rstrip()
+        head = f"{self.total} problem(s) in the input folder {data_dir}".rstrip()
         fix = "Fix the cells named above in the export (or map columns with `column_map` in params) and run again. Nothing was written."
         super().__init__("\n".join([head + ":", *("  " + line for line in lines), fix]))
