@@ -48,6 +48,7 @@ __all__ = [
     "RatingCuts",
     "TierCuts",
     "BatchParams",
+    "FlagParams",
     "CATEGORIES",
     "load_params",
     "params_from_mapping",
@@ -169,9 +170,52 @@ class ScoringParams:
     tier_cuts: TierCuts = field(default_factory=TierCuts)
     min_cohort_size: int = 5
     small_book_accounts: int = 8
+    shrinkage_k: float = 8.0
     target_distribution_exceeds: float = 0.20
     target_distribution_meets: float = 0.70
     target_distribution_needs_development: float = 0.10
+
+
+@dataclass(frozen=True)
+class FlagParams:
+    """Did the AI copilot's flags predict churn and escalations (METRICS.md, model validation)."""
+
+    lookback_days: int = 90
+    horizon_days: int = 90
+    secondary_horizon_days: int = 180
+    min_lead_days: int = 14
+    min_events: int = 20
+    n_boot: int = 1000
+    test_quarters: int = 2
+
+
+@dataclass(frozen=True)
+class CapacityParams:
+    """Portfolio balance: target accounts per CSM by book segment, and an ARR ceiling.
+
+    A segment label not listed here (a company's own label) uses
+    ``default_accounts``. A CSM is over capacity when their accounts exceed the
+    target by more than ``tolerance`` (a fraction of the target) or their ARR
+    exceeds ``arr_per_csm_max``. Rebalancing never moves an account renewing
+    within ``renewal_freeze_days``.
+    """
+
+    enterprise_accounts: int = 15
+    mid_market_accounts: int = 40
+    smb_accounts: int = 100
+    digital_accounts: int = 250
+    default_accounts: int = 50
+    arr_per_csm_max: float = 5_000_000.0
+    tolerance: float = 0.10
+    renewal_freeze_days: int = 60
+
+    def segment_targets(self) -> dict[str, int]:
+        """``{segment: target accounts}`` for the listed segments (others use ``default_accounts``)."""
+        return {s: int(getattr(self, f"{s}_accounts")) for s in ("enterprise", "mid_market", "smb", "digital")}
+
+    def target_accounts(self, segment: str) -> int:
+        """Target accounts for a book segment (``default_accounts`` for unlisted labels)."""
+        return int(getattr(self, f"{str(segment).strip().lower()}_accounts", self.default_accounts))
 
 
 @dataclass(frozen=True)
@@ -201,7 +245,9 @@ class Params:
     ai: AIParams = field(default_factory=AIParams)
     triggers: TriggerParams = field(default_factory=TriggerParams)
     scoring: ScoringParams = field(default_factory=ScoringParams)
+    capacity: CapacityParams = field(default_factory=CapacityParams)
     batch: BatchParams = field(default_factory=BatchParams)
+    flags: FlagParams = field(default_factory=FlagParams)
     source: str = field(default="", compare=False)
 
     @property
@@ -383,6 +429,8 @@ def _check_values(p: Params) -> None:
         fail("scoring.tier_cuts", "in order: 0 <= solid <= strong <= top <= 100", dataclasses.asdict(tc))
     if p.scoring.min_cohort_size < 1:
         fail("scoring.min_cohort_size", ">= 1", p.scoring.min_cohort_size)
+    if p.scoring.shrinkage_k < 0:
+        fail("scoring.shrinkage_k", ">= 0 (0 turns shrinkage off)", p.scoring.shrinkage_k)
     if p.scoring.small_book_accounts < 1:
         fail("scoring.small_book_accounts", ">= 1", p.scoring.small_book_accounts)
     dist = (
@@ -392,6 +440,21 @@ def _check_values(p: Params) -> None:
     )
     if any(x < 0 for x in dist) or abs(sum(dist) - 1) > 1e-6:
         fail("scoring.target_distribution_*", "three fractions >= 0 that add up to 1", dist)
+    for key in ("lookback_days", "horizon_days", "secondary_horizon_days", "min_events", "n_boot", "test_quarters"):
+        if getattr(p.flags, key) < 1:
+            fail(f"flags.{key}", ">= 1", getattr(p.flags, key))
+    if p.flags.min_lead_days < 0:
+        fail("flags.min_lead_days", ">= 0", p.flags.min_lead_days)
+    cap = p.capacity
+    for name in ("enterprise_accounts", "mid_market_accounts", "smb_accounts", "digital_accounts", "default_accounts"):
+        if getattr(cap, name) < 1:
+            fail(f"capacity.{name}", ">= 1", getattr(cap, name))
+    if cap.arr_per_csm_max <= 0:
+        fail("capacity.arr_per_csm_max", "> 0", cap.arr_per_csm_max)
+    if not 0 <= cap.tolerance <= 1:
+        fail("capacity.tolerance", "a fraction from 0 to 1 (0.1, not 10)", cap.tolerance)
+    if cap.renewal_freeze_days < 0:
+        fail("capacity.renewal_freeze_days", ">= 0", cap.renewal_freeze_days)
     if p.batch.workers < 0:
         fail("batch.workers", ">= 0 (0 means one per CPU core)", p.batch.workers)
     if p.batch.notebook_timeout_seconds <= 0:

@@ -1,0 +1,41 @@
+"""The command line: exit codes and what `calibrate validate` prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from calibrate.cli import main
+from load_fixtures import VALID_TABLES, set_cell, write_tables
+
+
+def test_validate_prints_a_summary_of_a_valid_folder(tmp_path, capsys):
+    folder = write_tables(tmp_path / "data", VALID_TABLES)
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Valid: ")
+    assert "CSMs" in out and "accounts" in out and "ARR months" in out
+    assert "ownership" in out
+
+
+def test_validate_refuses_bad_input_with_exit_2_and_names_the_cell(tmp_path, capsys):
+    tables = set_cell(VALID_TABLES, "arr", 3, "arr", "-1200")
+    folder = write_tables(tmp_path / "data", tables)
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "arr.csv row 3, column arr" in err
+    assert '"-1200"' in err
+
+
+def test_bad_params_exit_2_and_name_the_key(tmp_path, capsys):
+    folder = write_tables(tmp_path / "data", VALID_TABLES)
+    bad = tmp_path / "p.yaml"
+    bad.write_text("money_formt: loose\n")
+    assert main(["validate", str(folder), "--params", str(bad)]) == 2
+    assert "Did you mean 'money_format'?" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_same_cli():
+    done = subprocess.run([sys.executable, "-m", "calibrate", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout.startswith("calibrate ")
