@@ -1,0 +1,330 @@
+"""``run_batch``: validate, prepare once, run every notebook in parallel, index the results.
+
+Order of work, and why:
+
+1. Load and validate the data, then call ``prepare_fn`` and write the bundle
+   to a temporary folder. Any ``CalibrateError`` here stops the run before a
+   byte is written under ``reports/``; an earlier period folder stays as it was.
+2. Create ``reports/<period>/``; write ``scores.csv`` (and extra CSVs) and a
+   manifest saying the run has started.
+3. Run the notebooks (leadership reports first, then one review per CSM) in a
+   process pool; a failed notebook is recorded and the others carry on. The
+   manifest and index are rewritten as results arrive, so an interrupted run
+   can be resumed.
+4. Write the final manifest and ``index.html``; delete the bundle (it holds
+   every CSM's data and must not sit in a folder that is shared).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .. import __version__
+from ..dataset import Dataset
+from ..errors import CalibrateError
+from ..params import Params, params_hash, params_to_dict
+from ..present.bundle import template_path
+from .atomic import atomic_path, write_text_atomic
+from .execute import NotebookJob, execute_job, resolve_kernel_name
+from .index import render_index
+from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
+from .prepare import PreparedBatch, PrepareFn, check_prepared, default_prepare, write_bundle
+from .templates import TEMPLATES
+
+__all__ = ["BatchResult", "LoadFn", "run_batch", "load_with_contract"]
+
+LoadFn = Callable[[Path, Params], Dataset]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """How a batch ended: every notebook's status and where the outputs are."""
+
+    period: str
+    out_dir: Path
+    statuses: tuple[NotebookStatus, ...]
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def index_path(self) -> Path:
+        return self.out_dir / "index.html"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.out_dir / "manifest.json"
+
+    @property
+    def failed(self) -> tuple[NotebookStatus, ...]:
+        return tuple(s for s in self.statuses if s.status == "failed")
+
+    @property
+    def ok(self) -> bool:
+        """True when no notebook failed (notebooks left out by ``only`` do not count)."""
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report is ready, 1 when some failed (the CLI's convention)."""
+        return 0 if self.ok else 1
+
+    def describe(self) -> str:
+        ran = [s for s in self.statuses if s.status in ("ok", "failed")]
+        lines = [
+            f"Reports for {self.period} in {self.out_dir}: {sum(s.ok for s in ran)} ready, "
+            f"{len(self.failed)} failed ({self.seconds:,.1f} s). Open {self.index_path}."
+        ]
+        lines += [f"  FAILED {s.label} ({s.job_id}): {s.error}" for s in self.failed]
+        lines += [f"  note: {w}" for w in self.warnings]
+        if self.failed:
+            lines.append("  Fix the cause and run again with --resume to re-run only the failed reports.")
+        return "\n".join(lines)
+
+
+def load_with_contract(data_dir: Path, params: Params) -> Dataset:
+    """The default loader: ``calibrate.load.load_dataset`` with the params' column map and money format."""
+    from ..load import load_dataset
+
+    return load_dataset(data_dir, column_map=params.column_map, money_format=params.money_format)
+
+
+def _worker_count(workers: int | None, params: Params, n_jobs: int) -> int:
+    chosen = workers if workers is not None and workers > 0 else params.batch.workers
+    if chosen <= 0:
+        chosen = os.cpu_count() or 1
+    return max(1, min(chosen, max(n_jobs, 1)))
+
+
+def _build_jobs(prepared: PreparedBatch, csm_keys: dict[str, str], *, bundle: Path, out_dir: Path,
+                period: str, kernel_name: str, timeout: int) -> list[NotebookJob]:
+    jobs = []
+    for name, spec in TEMPLATES.items():
+        if spec.per_csm:
+            continue
+        jobs.append(NotebookJob(
+            job_id=name, template=name, label=spec.title, input_path=str(template_path(bundle, name)),
+            out_dir=str(out_dir), notebook=f"notebooks/{name}.ipynb", html=f"{name}.html",
+            parameters={"bundle_dir": str(bundle), "period": period}, leadership_only=spec.leadership_only,
+            kernel_name=kernel_name, timeout_seconds=timeout, cwd=str(bundle),
+        ))
+    names = dict(zip(prepared.scores["csm_id"].astype(str), prepared.scores["name"]))
+    for csm_id, key in csm_keys.items():
+        label = str(names[csm_id]) if names.get(csm_id) is not None else csm_id
+        jobs.append(NotebookJob(
+            job_id=f"csm/{key}", template="csm_review", label=label, input_path=str(template_path(bundle, "csm_review")),
+            out_dir=str(out_dir), notebook=f"notebooks/csm_{key}.ipynb", html=f"csm/{key}.html",
+            parameters={"bundle_dir": str(bundle), "csm_key": key, "period": period}, csm_id=csm_id,
+            kernel_name=kernel_name, timeout_seconds=timeout, cwd=str(bundle),
+        ))
+    return jobs
+
+
+def _pending(job: NotebookJob, status: str = "pending") -> NotebookStatus:
+    return NotebookStatus(job_id=job.job_id, template=job.template, label=job.label, status=status,
+                          csm_id=job.csm_id, leadership_only=job.leadership_only, parameters=dict(job.parameters))
+
+
+def _select(jobs: list[NotebookJob], only: Iterable[str] | None) -> set[str]:
+    if only is None:
+        return {j.job_id for j in jobs}
+    wanted = {str(x) for x in only}
+    known = {j.csm_id for j in jobs if j.csm_id is not None} | {j.job_id for j in jobs}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise CalibrateError(
+            f"--only names {', '.join(map(repr, unknown))}, which is not a CSM id with a review this period "
+            f"nor a report ({', '.join(n for n, t in TEMPLATES.items() if not t.per_csm)}). Check the ids in scores.csv."
+        )
+    return {j.job_id for j in jobs if j.job_id in wanted or j.csm_id in wanted}
+
+
+def _carried(previous: dict[str, Any] | None, *, same_run: bool, out_dir: Path) -> dict[str, NotebookStatus]:
+    """Previous statuses worth keeping: ok (with its page on disk) when inputs and params are unchanged."""
+    if not previous or not same_run:
+        return {}
+    kept = {}
+    for raw in previous.get("notebooks", []):
+        status = status_from_dict(raw)
+        if status.ok and status.html and (out_dir / status.html).is_file():
+            kept[status.job_id] = status
+    return kept
+
+
+def run_batch(
+    params: Params,
+    *,
+    data_dir: str | Path | None = None,
+    period: str | None = None,
+    out_dir: str | Path | None = None,
+    workers: int | None = None,
+    only: Iterable[str] | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    dataset: Dataset | None = None,
+    load_fn: LoadFn | None = None,
+    prepare_fn: PrepareFn | None = None,
+    templates_dir: str | Path | None = None,
+) -> BatchResult:
+    """Render every report of a period into ``<out_dir>/<period>/``.
+
+    Parameters
+    ----------
+    params : Params
+        The run's params; ``data_dir``/``period`` override theirs when given.
+    out_dir : path, optional
+        The reports root (default ``params.output_path()``); the period folder is created in it.
+    workers : int, optional
+        Parallel notebook processes (default ``params.batch.workers``, 0 = one per core).
+    only : iterable of str, optional
+        CSM ids and/or report names (``team_calibration``, ``flag_validation``) to run;
+        the others keep their previous status.
+    resume : bool
+        Re-run only notebooks that are missing or failed in the existing manifest
+        (everything re-runs if the inputs or params changed since).
+    dataset : Dataset, optional
+        An already validated dataset (skips ``load_fn``).
+    load_fn : callable, optional
+        ``load_fn(data_dir, params) -> Dataset``; default ``load_with_contract``.
+    prepare_fn : callable, optional
+        ``prepare_fn(dataset, params, period) -> PreparedBatch``; default ``default_prepare``.
+    templates_dir : path, optional
+        Folder of notebook templates (default ``<repository>/notebooks``).
+
+    Raises
+    ------
+    CalibrateError
+        Invalid data, params or preparation; nothing is written under ``reports/`` then.
+    """
+    t_start, started_at = time.monotonic(), utc_now()
+    changes = {"data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None, "period": period}
+    params = params.replace(**changes) if any(v is not None for v in changes.values()) else params
+    quarter = params.quarter
+    if dataset is None:
+        dataset = (load_fn or load_with_contract)(params.data_path(), params)
+    prepared = (prepare_fn or default_prepare)(dataset, params, quarter)
+    warnings = list(dataset.warnings) + check_prepared(prepared)
+    root = Path(out_dir) if out_dir is not None else params.output_path()
+    period_dir = root / quarter.label
+
+    with tempfile.TemporaryDirectory(prefix="calibrate-bundle-") as tmp:
+        bundle = Path(tmp)
+        info = write_bundle(prepared, bundle, period=quarter, templates_dir=templates_dir)
+        kernel_name, kernel_note = resolve_kernel_name(params.batch.kernel_name)
+        if kernel_note:
+            warnings.append(kernel_note)
+        jobs = _build_jobs(prepared, dict(info.csm_keys), bundle=bundle, out_dir=period_dir, period=quarter.label,
+                           kernel_name=kernel_name, timeout=params.batch.notebook_timeout_seconds)
+        selected = _select(jobs, only)
+        # ---- nothing above this line writes under reports/ ----
+        manifest: dict[str, Any] = {
+            "package_version": __version__,
+            "period": quarter.label,
+            "period_start": quarter.start.date().isoformat(),
+            "period_end": quarter.end.date().isoformat(),
+            "started_at": started_at,
+            "finished_at": None,
+            "seconds": None,
+            "status": "running",
+            "data_dir": str(dataset.data_dir or params.data_path()),
+            "inputs": input_records(dataset),
+            "params": params_to_dict(params),
+            "params_hash": params_hash(params),
+            "params_source": params.source,
+            "kernel_name": kernel_name,
+            "workers": None,
+            "resume": bool(resume),
+            "only": sorted(str(x) for x in only) if only is not None else None,
+            "warnings": warnings,
+            "files": [],
+        }
+        previous = read_manifest(period_dir / "manifest.json")
+        same_run = bool(previous) and previous.get("params_hash") == manifest["params_hash"] \
+            and previous.get("inputs") == manifest["inputs"]
+        if resume and previous and not same_run:
+            warnings.append("The inputs or params changed since the last run, so --resume re-ran every report.")
+        carried = _carried(previous, same_run=same_run, out_dir=period_dir)
+        earlier = {s["job_id"]: s for s in (previous or {}).get("notebooks", [])} if previous else {}
+
+        statuses: dict[str, NotebookStatus] = {}
+        to_run: list[NotebookJob] = []
+        for job in jobs:
+            if job.job_id not in selected:
+                statuses[job.job_id] = status_from_dict(earlier[job.job_id]) if job.job_id in earlier else _pending(job, "skipped")
+            elif resume and job.job_id in carried:
+                statuses[job.job_id] = carried[job.job_id]
+            else:
+                statuses[job.job_id] = _pending(job)
+                to_run.append(job)
+
+        period_dir.mkdir(parents=True, exist_ok=True)
+        files = _write_tables(prepared, period_dir)
+        manifest["files"] = files
+        n_workers = _worker_count(workers, params, len(to_run))
+        manifest["workers"] = n_workers
+        _write_state(period_dir, manifest, statuses)
+        try:
+            _run_jobs(to_run, statuses, workers=n_workers, progress=progress,
+                      on_result=lambda: _write_state(period_dir, manifest, statuses))
+            manifest["status"] = "failed" if any(s.status == "failed" for s in statuses.values()) else "ok"
+        except BaseException:
+            manifest["status"] = "interrupted"
+            raise
+        finally:
+            seconds = time.monotonic() - t_start
+            manifest.update(finished_at=utc_now(), seconds=round(seconds, 2))
+            _write_state(period_dir, manifest, statuses)
+
+    return BatchResult(period=quarter.label, out_dir=period_dir, statuses=tuple(statuses.values()),
+                       seconds=seconds, warnings=tuple(warnings))
+
+
+def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
+    written = []
+    for name, frame in [("scores.csv", prepared.scores), *prepared.csv_tables.items()]:
+        with atomic_path(period_dir / name) as tmp:
+            frame.to_csv(tmp, index=False, lineterminator="\n")
+        written.append(name)
+    return written
+
+
+def _write_state(period_dir: Path, manifest: dict[str, Any], statuses: dict[str, NotebookStatus]) -> None:
+    ordered = list(statuses.values())
+    write_manifest(period_dir / "manifest.json", manifest, ordered)
+    page = render_index(manifest, ordered, files=[*manifest["files"], "manifest.json"])
+    write_text_atomic(period_dir / "index.html", page)
+
+
+def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, workers: int, progress: bool,
+              on_result: Callable[[], None]) -> None:
+    if not jobs:
+        return
+    from tqdm.auto import tqdm
+
+    # spawn, not fork: each worker starts clean (no inherited threads or event loops).
+    context = multiprocessing.get_context("spawn")
+    with tqdm(total=len(jobs), desc="Reports", unit="nb", disable=not progress) as bar, \
+            cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(execute_job, job): job for job in jobs}
+        try:
+            for future in cf.as_completed(futures):
+                job = futures[future]
+                try:
+                    statuses[job.job_id] = future.result()
+                except Exception as exc:  # the worker process itself died
+                    statuses[job.job_id] = replace(
+                        _pending(job, "failed"), error=f"The worker process running this notebook crashed: {exc!r}"
+                    )
+                bar.update(1)
+                if statuses[job.job_id].status == "failed":
+                    bar.set_postfix_str(f"{sum(s.status == 'failed' for s in statuses.values())} failed")
+                on_result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

@@ -1,0 +1,127 @@
+"""Altair charts as inline SVG: drawn once by vl_convert, no JavaScript, no network.
+
+A report page carries the finished drawing, so it renders the same in an
+offline browser, in print and in an e-mail attachment. Every chart gets the
+house theme (``THEME``) unless its own ``configure_*`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from .escape import escape_text
+
+__all__ = ["THEME", "PALETTE", "chart_to_svg", "chart_html", "bar_chart"]
+
+PALETTE = ("#2f5d8a", "#e07b39", "#3a9a6e", "#c44e52", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
+
+THEME: dict[str, Any] = {
+    "background": "white",
+    "font": "Helvetica, Arial, sans-serif",
+    "padding": 8,
+    "view": {"stroke": None, "continuousWidth": 520, "continuousHeight": 280},
+    "title": {"fontSize": 14, "fontWeight": 600, "anchor": "start", "color": "#1d2733", "offset": 10},
+    "axis": {
+        "labelFontSize": 11,
+        "titleFontSize": 12,
+        "titleFontWeight": 500,
+        "labelColor": "#33414f",
+        "titleColor": "#33414f",
+        "gridColor": "#e3e7ec",
+        "domainColor": "#9aa5b1",
+        "tickColor": "#9aa5b1",
+        "labelLimit": 220,
+    },
+    "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
+    "range": {"category": list(PALETTE)},
+    "bar": {"color": PALETTE[0]},
+    "line": {"color": PALETTE[0], "strokeWidth": 2},
+    "point": {"color": PALETTE[0], "filled": True},
+    "rule": {"color": "#9aa5b1"},
+}
+
+_VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+_chart_counter = itertools.count(1)
+_ID_ATTR = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(svg: str, prefix: str) -> str:
+    """Prefix every ``id`` (and its ``url(#..)``/``href="#.."`` uses) so charts on one page never clash."""
+    ids = set(_ID_ATTR.findall(svg))
+    for old in sorted(ids, key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"')
+        svg = svg.replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    return svg
+
+
+def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
+    """Render an Altair chart (or a Vega-Lite dict) to an SVG string with the house theme.
+
+    Labels are escaped by the renderer, so names with ``<``, ``&`` or quotes
+    show as text. The root element gets ``class="chart-svg"`` and keeps its
+    ``viewBox`` so CSS can scale it down on narrow screens and in print.
+    """
+    import vl_convert as vlc
+
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    svg = vlc.vegalite_to_svg(spec, vl_version=_VL_VERSION, config=THEME)
+    svg = _unique_ids(svg, f"c{next(_chart_counter)}")
+    head_end = svg.index(">")
+    head = svg[:head_end]
+    head = head.replace('class="marks"', 'class="marks chart-svg"', 1) if 'class="' in head else head + ' class="chart-svg"'
+    return head + ' role="img"' + svg[head_end:]
+
+
+def chart_html(chart: alt.TopLevelMixin | dict, *, caption: str | None = None, alt_text: str | None = None) -> str:
+    """A ``<figure>`` holding the chart's inline SVG and an escaped caption."""
+    svg = chart_to_svg(chart)
+    label = escape_text(alt_text or caption or "chart")
+    svg = svg.replace('role="img"', f'role="img" aria-label="{label}"', 1)
+    cap = f"<figcaption>{escape_text(caption)}</figcaption>" if caption else ""
+    return f'<figure class="chart">{svg}{cap}</figure>'
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    x_format: str | None = None,
+    title: str | None = None,
+    sort_descending: bool = True,
+    reference: float | None = None,
+    reference_label: str | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars of quantitative ``x`` per category ``y``, largest first.
+
+    ``x_format`` is a d3 format (``"$,.0f"`` money, ``".0%"`` fraction as
+    percent). ``reference`` draws a dashed rule (a team median, a target).
+    """
+    data = pd.DataFrame({"category": frame[y].astype(str).to_numpy(), "value": pd.to_numeric(frame[x]).to_numpy()})
+    order = "-x" if sort_descending else "x"
+    axis = alt.Axis(format=x_format) if x_format else alt.Axis()
+    height = max(60, 24 * len(data))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=x_title or x, axis=axis),
+            y=alt.Y("category:N", title=y_title or y, sort=order),
+        )
+        .properties(width=600, height=height)
+    )
+    layers: list[alt.TopLevelMixin] = [bars]
+    if reference is not None:
+        ref = pd.DataFrame({"value": [float(reference)], "label": [reference_label or ""]})
+        layers.append(alt.Chart(ref).mark_rule(strokeDash=[4, 3], color="#c44e52").encode(x="value:Q"))
+    chart = alt.layer(*layers) if len(layers) > 1 else bars
+    return chart.properties(title=title) if title else chart

@@ -1,0 +1,113 @@
+"""An executed notebook as one self-contained, offline HTML page.
+
+* Code, input prompts and output prompts are hidden (nbconvert's ``basic``
+  template with ``exclude_input``): readers see prose, tables and charts.
+* Nothing is fetched: the basic template emits no ``<head>``, so no
+  require.js or MathJax; outputs are filtered to static types (HTML, SVG,
+  PNG, JPEG, Markdown, plain text) before export; scripts, iframes and remote
+  URLs left in any output are removed afterwards; the stylesheet is inline.
+* The page title comes from the notebook: the title ``show_title`` recorded in
+  an output's metadata, else ``metadata.title``, else the first Markdown
+  heading, else ``default_title``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import re
+from pathlib import Path
+
+import nbformat
+
+from .escape import escape_text, strip_active_content
+from .style import REPORT_CSS
+
+__all__ = ["TITLE_METADATA_KEY", "STATIC_MIMETYPES", "page_html", "notebook_title", "notebook_to_html"]
+
+TITLE_METADATA_KEY = "calibrate_title"
+STATIC_MIMETYPES = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain")
+
+_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def page_html(title: str, body_html: str, *, footer: str | None = None, lang: str = "en") -> str:
+    """Wrap trusted ``body_html`` in a complete page; ``title`` and ``footer`` are escaped here."""
+    foot = f'<footer class="report-footer">{escape_text(footer)}</footer>' if footer else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape_text(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape_text(title)}</title>\n<style>{REPORT_CSS}</style>\n</head>\n"
+        f'<body>\n<main class="report">\n{body_html}\n{foot}\n</main>\n</body>\n</html>\n'
+    )
+
+
+def notebook_title(nb: nbformat.NotebookNode, *, default_title: str = "Report") -> str:
+    """The title a notebook gives itself (see the module docstring for the order)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            title = output.get("metadata", {}).get(TITLE_METADATA_KEY)
+            if title:
+                return str(title)
+    if nb.metadata.get("title"):
+        return str(nb.metadata["title"])
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = _HEADING.search(cell.source)
+            if match:
+                return match.group(1)
+    return default_title
+
+
+def _static_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy holding only what a static page may show."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            cell.pop("attachments", None)
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream" and output.get("name") == "stderr":
+                continue  # warnings belong in the executed .ipynb, not in a reader's page
+            if kind in ("display_data", "execute_result"):
+                data = {k: v for k, v in output.get("data", {}).items() if k in STATIC_MIMETYPES}
+                if not data:
+                    continue
+                if "text/plain" in data and len(data) > 1:
+                    data.pop("text/plain")
+                output["data"] = data
+            kept.append(output)
+        cell["outputs"] = kept
+    return nb
+
+
+def notebook_to_html(
+    nb: nbformat.NotebookNode | str | Path,
+    *,
+    default_title: str = "Report",
+    footer: str | None = None,
+) -> str:
+    """Convert an executed notebook (node or ``.ipynb`` path) to one offline HTML page.
+
+    Returns the page text. Code cells' inputs never appear; outputs that need
+    JavaScript (widgets, Vega embeds) are dropped rather than shown broken.
+    """
+    from nbconvert import HTMLExporter
+
+    if not isinstance(nb, nbformat.NotebookNode):
+        nb = nbformat.read(str(nb), as_version=4)
+    title = notebook_title(nb, default_title=default_title)
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+    body, _ = exporter.from_notebook_node(_static_copy(nb))
+    body = strip_active_content(body)
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return page_html(title, body, footer=footer or f"Generated {stamp} by the calibration workbook.")

@@ -1,0 +1,38 @@
+import altair as alt
+import pandas as pd
+
+from calibrate.present.charts import bar_chart, chart_html, chart_to_svg
+from calibrate.present.escape import find_remote_references
+
+
+def _frame():
+    return pd.DataFrame({"name": ['<script>alert("x")</script>', "Lima & Sons"], "arr": [1000.0, 2500.0]})
+
+
+def test_chart_is_inline_svg_with_escaped_labels():
+    svg = chart_to_svg(bar_chart(_frame(), x="arr", y="name", x_format="$,.0f", reference=1500.0))
+    assert svg.startswith("<svg") and "chart-svg" in svg and "viewBox" in svg
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+    assert "<rect" in svg or "<path" in svg  # something is drawn
+    assert find_remote_references(svg) == []
+
+
+def test_two_charts_on_one_page_do_not_share_ids():
+    import re
+
+    a = chart_to_svg(alt.Chart(_frame()).mark_bar().encode(x="arr:Q", y="name:N"))
+    b = chart_to_svg(alt.Chart(_frame()).mark_bar().encode(x="arr:Q", y="name:N"))
+    ids_a, ids_b = set(re.findall(r'id="([^"]+)"', a)), set(re.findall(r'id="([^"]+)"', b))
+    assert not ids_a & ids_b
+
+
+def test_chart_html_wraps_in_figure_with_escaped_caption():
+    out = chart_html(bar_chart(_frame(), x="arr", y="name"), caption="<ARR>")
+    assert out.startswith('<figure class="chart">') and "<figcaption>&lt;ARR&gt;</figcaption>" in out
+
+
+def test_bar_chart_does_not_modify_input():
+    frame = _frame()
+    before = frame.copy()
+    chart_to_svg(bar_chart(frame, x="arr", y="name"))
+    pd.testing.assert_frame_equal(frame, before)
