@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from typing import Any
 
-import altair as alt
+# Altair imports jsonschema, whose optional IRI format checker (rfc3987_syntax)
+# compiles a grammar at import: about 2 s in every report kernel. Charts never
+# validate IRIs, so that optional import is declined here (jsonschema treats it
+# as absent). Only done when nothing has imported it already.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import altair as alt  # noqa: E402
 import pandas as pd
 
 from .escape import escape_text
