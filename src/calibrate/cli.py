@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="the scores CSV to write")
     p.set_defaults(handler=_cmd_score)
 
+    p = sub.add_parser("flags", help="did the AI flags predict churn and escalations? writes flag_validation.csv")
+    _common_run_args(p)
+    p.add_argument("--out", type=Path, required=True, help="the flag_validation CSV to write")
+    p.set_defaults(handler=_cmd_flags)
+
     p = sub.add_parser("run", help="the quarterly batch: validate, score, render every report")
     _common_run_args(p)
     p.add_argument("--out", type=Path, help="reports folder (default: output_dir from params)")
@@ -125,6 +130,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     params = _load_params(args.params, data=args.data, period=args.period)
     path = score_command(params, out=args.out)
+    print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_flags(args: argparse.Namespace) -> int:
+    from .models import flags_command
+
+    params = _load_params(args.params, data=args.data, period=args.period)
+    path = flags_command(params, out=args.out)
     print(f"Wrote {path}")
     return EXIT_OK
 

@@ -1,0 +1,176 @@
+"""One horizon, end to end: alert view, models, paired bootstrap, verdicts.
+
+Predictions are computed once per model; the bootstrap (by account) then
+recomputes only the metrics: lift on every kept row, AUC on the test rows.
+All resamples of a horizon come from one ``BootstrapPlan``, so the interval
+of ``auc_gain = AUC(M1) - AUC(M0)`` is paired and lift and AUC share draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .alerts import OUTCOMES, alert_table, response_table
+from .bootstrap import BootstrapPlan, bootstrap_auc, bootstrap_sums, percentile_interval
+from .flag_models import design_matrix, fit_matrix, flag_columns, holdout_metrics, reliability_curve, time_split
+from .panel import HorizonPanel
+from .verdicts import decide_verdict, verdict_sentence
+
+__all__ = ["HorizonResult", "evaluate_horizon", "lift_intervals"]
+
+_NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class HorizonResult:
+    """Every table of one horizon (one row per flag kind × outcome in ``flags``)."""
+
+    flags: pd.DataFrame
+    alerts: pd.DataFrame
+    models: pd.DataFrame
+    reliability: pd.DataFrame
+    response: pd.DataFrame
+
+
+def lift_intervals(
+    frame: pd.DataFrame,
+    row_account: np.ndarray,
+    plan: BootstrapPlan,
+    *,
+    kinds: Sequence[str],
+    outcomes: Sequence[str],
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """95% account-bootstrap interval of lift for every (kind, outcome).
+
+    Per account a: rows n_a, events e_a, flagged rows f_a, flagged events
+    fe_a; per resample ``lift_b = (sum c fe / sum c f) / (sum c e / sum c n)``.
+    """
+    columns = [np.ones(len(frame))]
+    index: dict[tuple[str, str], tuple[int, int, int]] = {}
+    events = {o: frame[f"y_{o}"].to_numpy(float) for o in outcomes}
+    for o in outcomes:
+        columns.append(events[o])
+    for kind in kinds:
+        flagged = frame[f"flagged_{kind}"].to_numpy(float)
+        columns.append(flagged)
+        f_col = len(columns) - 1
+        for k, o in enumerate(outcomes):
+            columns.append(flagged * events[o])
+            index[(kind, o)] = (1 + k, f_col, len(columns) - 1)
+    per_row = np.column_stack(columns)
+    per_account = np.zeros((plan.n_accounts, per_row.shape[1]))
+    np.add.at(per_account, row_account, per_row)
+    totals = bootstrap_sums(per_account, plan)
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for key, (e_col, f_col, fe_col) in index.items():
+            lift = (totals[:, fe_col] / totals[:, f_col]) / (totals[:, e_col] / totals[:, 0])
+            out[key] = percentile_interval(lift)
+    return out
+
+
+def evaluate_horizon(
+    panel: HorizonPanel,
+    flags: pd.DataFrame,
+    *,
+    kinds: Sequence[str],
+    lookback_days: int,
+    min_lead_days: int,
+    min_events: int,
+    test_quarters: int,
+    n_boot: int,
+    seed: int,
+    outcomes: Sequence[str] = OUTCOMES,
+) -> HorizonResult:
+    """Alert view, M0/M1 models, paired bootstrap and verdicts for one horizon."""
+    frame = panel.frame
+    alerts = alert_table(panel, flags, kinds=kinds, lookback_days=lookback_days, min_lead_days=min_lead_days,
+                         outcomes=outcomes)
+    response = response_table(panel, kinds=kinds, outcomes=outcomes)
+    row_account, accounts = pd.factorize(frame["account_id"], sort=True)
+    plan = BootstrapPlan(n_accounts=max(len(accounts), 1), n_boot=n_boot, seed=seed)
+    lifts = lift_intervals(frame, row_account, plan, kinds=kinds, outcomes=outcomes) if len(frame) else {}
+    split = time_split(frame["quarter"], test_quarters=test_quarters)
+
+    model_rows, curves, flag_rows = [], [], []
+    base_x = None  # M0's design matrix: the same for both outcomes
+    for outcome in outcomes:
+        y = frame[f"y_{outcome}"].to_numpy(np.int8)
+        n_events = int(y.sum())
+        n_train_ev = int(y[split.train].sum()) if split else 0
+        n_test_ev = int(y[split.test].sum()) if split else 0
+        enough = split is not None and min(n_events, n_train_ev, n_test_ev) >= min_events
+        fits = {}
+        if enough:
+            if base_x is None:
+                base_x = design_matrix(frame, train_rows=split.train)
+            fits["M0"] = fit_matrix(base_x, y, split, name="M0")
+            for kind in kinds:
+                x = np.hstack([base_x, flag_columns(frame, kind)])
+                fits[kind] = fit_matrix(x, y, split, name=f"M1[{kind}]")
+        fitted = enough and all(f.probability is not None for f in fits.values())
+        boot: dict[str, np.ndarray] = {}
+        metrics: dict[str, dict[str, float]] = {}
+        if fitted:
+            y_test = y[split.test]
+            for name, fit in fits.items():
+                metrics[name] = holdout_metrics(y_test, fit.probability)
+                curve = reliability_curve(y_test, fit.probability)
+                curves.append(curve.assign(outcome=outcome, horizon_days=panel.horizon_days,
+                                           model="M0" if name == "M0" else f"M1[{name}]"))
+            boot = bootstrap_auc(y_test, {name: fit.probability for name, fit in fits.items()},
+                                 row_account[split.test], plan)
+            for name in fits:
+                low, high = percentile_interval(boot[name])
+                model_rows.append({
+                    "outcome": outcome, "horizon_days": panel.horizon_days,
+                    "model": "M0" if name == "M0" else f"M1[{name}]",
+                    "n_train": len(split.train), "n_test": len(split.test),
+                    "n_train_events": n_train_ev, "n_test_events": n_test_ev,
+                    **metrics[name], "auc_low": low, "auc_high": high,
+                    "train_quarters": ";".join(split.train_quarters), "test_quarters": ";".join(split.test_quarters),
+                })
+        for kind in kinds:
+            alert = alerts.loc[(alerts["flag_kind"] == kind) & (alerts["outcome"] == outcome)].iloc[0].to_dict()
+            row = {**alert, "n_train_events": n_train_ev, "n_test_events": n_test_ev,
+                   "n_dropped_churned": panel.n_dropped_churned, "n_dropped_censored": panel.n_dropped_censored,
+                   "test_quarters": ";".join(split.test_quarters) if split else "", "min_events": min_events,
+                   "min_lead_days": min_lead_days}
+            row.update(_model_columns(kind, metrics, boot, lifts.get((kind, outcome), (_NAN, _NAN)), fitted))
+            row["verdict"] = decide_verdict(n_events=n_events, n_train_events=n_train_ev, n_test_events=n_test_ev,
+                                            lift_low=row["lift_low"], auc_gain_low=row["auc_gain_low"],
+                                            min_events=min_events, fitted=fitted)
+            if row["verdict"] == "insufficient_data":
+                for col in ("lift_low", "lift_high"):
+                    row[col] = _NAN
+            row["sentence"] = verdict_sentence(row)
+            flag_rows.append(row)
+    return HorizonResult(
+        flags=pd.DataFrame.from_records(flag_rows),
+        alerts=alerts,
+        models=pd.DataFrame.from_records(model_rows),
+        reliability=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+            columns=["bin", "mean_predicted", "observed_rate", "outcome", "horizon_days", "model"]),
+        response=response,
+    )
+
+
+def _model_columns(kind: str, metrics: dict, boot: dict, lift_ci: tuple[float, float], fitted: bool) -> dict:
+    if not fitted:
+        return {name: _NAN for name in ("auc", "auc_low", "auc_high", "auc_m0", "auc_gain", "auc_gain_low",
+                                         "auc_gain_high", "average_precision", "brier", "brier_m0",
+                                         "brier_skill")} | {"lift_low": lift_ci[0], "lift_high": lift_ci[1]}
+    m1, m0 = metrics[kind], metrics["M0"]
+    auc_low, auc_high = percentile_interval(boot[kind])
+    gain_low, gain_high = percentile_interval(boot[kind] - boot["M0"])
+    return {
+        "auc": m1["auc"], "auc_low": auc_low, "auc_high": auc_high, "auc_m0": m0["auc"],
+        "auc_gain": m1["auc"] - m0["auc"], "auc_gain_low": gain_low, "auc_gain_high": gain_high,
+        "average_precision": m1["average_precision"], "brier": m1["brier"], "brier_m0": m0["brier"],
+        "brier_skill": 1 - m1["brier"] / m0["brier"] if m0["brier"] > 0 else _NAN,
+        "lift_low": lift_ci[0], "lift_high": lift_ci[1],
+    }
