@@ -81,7 +81,7 @@ def test_category_table_flags_small_books_and_lists_missing_categories():
         }
     )
     got = category_table(
-        metrics, targets=Targets(), override_band_low=0.18, override_band_high=0.32, min_cohort_size=5, small_book_accounts=8, shrinkage_k=8
+        metrics, targets=Targets(nrr=1.10, grr=0.93, logo_churn_rate=0.06), override_band_low=0.18, override_band_high=0.32, min_cohort_size=5, small_book_accounts=8, shrinkage_k=8
     )
     assert got["small_book"].tolist() == [True, False]
     assert got["cohort"].tolist() == ["team", "team"]
