@@ -144,10 +144,17 @@ def _cmd_flags(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from functools import partial
+
     from .batch import run_batch
+    from .batch.period import prepare_period
 
     params = _load_params(args.params, data=args.data, period=args.period)
-    result = run_batch(params, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume)
+    print(f"calibrate run: {params.period}, data {params.data_path()}", file=sys.stderr, flush=True)
+    prepare = partial(prepare_period, progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
+    result = run_batch(
+        params, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume, prepare_fn=prepare
+    )
     print(result.describe())
     return EXIT_OK if result.ok else EXIT_PARTIAL
 

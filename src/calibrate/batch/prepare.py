@@ -65,6 +65,9 @@ class PreparedBatch:
         Extra CSV files for the period folder, ``{"flag_validation.csv": frame}``.
     warnings : tuple of str
         Notes for the manifest and the index page.
+    manifest_extra : mapping
+        JSON-ready entries added to ``manifest.json`` (e.g. the calibration
+        decisions' audit trail).
     """
 
     scores: pd.DataFrame
@@ -73,6 +76,7 @@ class PreparedBatch:
     leadership: Any
     csv_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    manifest_extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 PrepareFn = Callable[[Dataset, Params, Period], PreparedBatch]

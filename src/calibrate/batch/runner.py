@@ -243,6 +243,7 @@ def run_batch(
             "only": sorted(str(x) for x in only) if only is not None else None,
             "warnings": warnings,
             "files": [],
+            **dict(prepared.manifest_extra),
         }
         previous = read_manifest(period_dir / "manifest.json")
         same_run = bool(previous) and previous.get("params_hash") == manifest["params_hash"] \
@@ -286,8 +287,11 @@ def run_batch(
 
 
 def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
-    written = []
-    for name, frame in [("scores.csv", prepared.scores), *prepared.csv_tables.items()]:
+    from ..scoring import write_scores_csv
+
+    write_scores_csv(prepared.scores, period_dir / "scores.csv")
+    written = ["scores.csv"]
+    for name, frame in prepared.csv_tables.items():
         with atomic_path(period_dir / name) as tmp:
             frame.to_csv(tmp, index=False, lineterminator="\n")
         written.append(name)

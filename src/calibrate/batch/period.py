@@ -1,0 +1,109 @@
+"""The quarterly preparation: compute everything once, cut it into report slices.
+
+``prepare_period`` is the ``prepare_fn`` the batch uses by default. It runs
+every heavy computation exactly once per batch, in the parent process:
+
+1. ``compute_period`` for the review quarter (with coaching triggers) and for
+   every earlier quarter the data covers (for trends, expected-vs-actual and
+   score validity);
+2. ``validate_flags`` (when the ``ai_flags`` table was supplied);
+3. the calibration decisions file, refused before anything is written when an
+   override has no reason;
+4. the three report builders: per-CSM reviews (each slice holds one CSM's
+   data and team aggregates only), the team calibration report and the flag
+   validation report.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import CalibrateError
+from ..params import Params
+from ..periods import Period
+from .prepare import PreparedBatch
+
+__all__ = ["prepare_period", "history_periods", "compute_history"]
+
+Progress = Callable[[str], None]
+
+
+def history_periods(dataset: Dataset, period: Period, *, max_quarters: int = 12) -> list[Period]:
+    """Quarters before ``period`` whose ARR at T0 and T1 the data covers, most recent first.
+
+    A quarter counts when the ``arr`` table has a month at or before its T0
+    and the month that contains its T1 (the ARR at T1).
+    """
+    months = dataset["arr"]["month"]
+    if months.empty:
+        return []
+    first, last = months.min(), months.max()
+    out = []
+    for earlier in period.previous(max_quarters):
+        if earlier.start >= first and pd.Timestamp(earlier.end.year, earlier.end.month, 1) <= last:
+            out.append(earlier)
+    return out
+
+
+def compute_history(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None):
+    """``(current, previous)``: the review quarter's ``PeriodResult`` and the earlier ones."""
+    from ..scoring import compute_period
+
+    say = progress or (lambda message: None)
+    say(f"computing metrics and scores for {period.label}")
+    current = compute_period(dataset, params, period, triggers=True)
+    previous = []
+    for earlier in history_periods(dataset, period):
+        say(f"computing metrics and scores for {earlier.label}")
+        try:
+            previous.append(compute_period(dataset, params, earlier, triggers=False))
+        except CalibrateError:
+            # A quarter the data cannot support (e.g. no ARR before it) ends the history.
+            break
+    return current, previous
+
+
+def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None) -> PreparedBatch:
+    """Everything the reports of ``period`` show, computed once (see module docstring)."""
+    from ..models import format_flag_validation, validate_flags
+    from ..present.flags import build_flag_report
+    from ..present.review import build_csm_reviews
+    from ..present.team import build_team_report, load_calibration_decisions
+
+    say = progress or (lambda message: None)
+    current, previous = compute_history(dataset, params, period, progress=say)
+    decisions = load_calibration_decisions(params, dataset, current.scores)
+
+    flag_validation = None
+    if dataset.has("ai_flags"):
+        say("validating AI flags against outcomes")
+        flag_validation = validate_flags(dataset, params, period)
+
+    say("building per-CSM reviews")
+    reviews, team_reference = build_csm_reviews(current, previous, dataset, params)
+    say("building the team calibration report")
+    team_report = build_team_report(
+        current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation
+    )
+    say("building the flag validation report")
+    flag_report = build_flag_report(flag_validation, current, previous, params)
+
+    csv_tables = {}
+    if flag_validation is not None:
+        # The same text cells as `calibrate flags` writes, so the two files are byte-identical.
+        csv_tables["flag_validation.csv"] = format_flag_validation(flag_validation.table)
+    warnings = []
+    if not dataset.has("ai_flags"):
+        warnings.append("No ai_flags table was supplied: the flag validation report says so and has no verdicts.")
+    return PreparedBatch(
+        scores=team_report.scores_table,
+        csm_slices=reviews,
+        team=team_reference,
+        leadership={"team_calibration": team_report, "flag_validation": flag_report},
+        csv_tables=csv_tables,
+        warnings=tuple(warnings),
+        manifest_extra={"calibration_decisions": list(team_report.audit_trail)},
+    )
