@@ -8,7 +8,7 @@ import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from calibrate.models.flag_models import fit_and_predict, reliability_curve, holdout_metrics, time_split
+from calibrate.models.flag_models import fit_and_predict, holdout_metrics, reliability_curve, rolling_splits, time_split
 
 
 def test_split_trains_on_earlier_quarters_only():
@@ -65,3 +65,45 @@ def test_fit_uses_the_flag_features_and_predicts_probabilities():
     assert roc_auc_score(y[split.test], m1.probability) > roc_auc_score(y[split.test], m0.probability) + 0.1
     none = fit_and_predict(frame, np.zeros(n, int), split, kind=None)
     assert none.probability is None and "no event" in none.reason
+
+
+def _quarter_rows(labels_and_starts, per_quarter=3):
+    quarter, t0 = [], []
+    for label, start in labels_and_starts:
+        quarter += [label] * per_quarter
+        t0 += [pd.Timestamp(start)] * per_quarter
+    return pd.Series(quarter), pd.Series(t0)
+
+
+QUARTERS = [("2025-Q1", "2025-01-01"), ("2025-Q2", "2025-04-01"), ("2025-Q3", "2025-07-01"),
+            ("2025-Q4", "2025-10-01"), ("2026-Q1", "2026-01-01"), ("2026-Q2", "2026-04-01")]
+
+
+@pytest.mark.parametrize("horizon", [90, 180])
+def test_rolling_origin_training_labels_never_reach_into_the_test_quarter(horizon):
+    quarter, t0 = _quarter_rows(QUARTERS)
+    splits = rolling_splits(quarter, t0, horizon_days=horizon, test_quarters=4)
+    assert splits, "expected at least one origin"
+    for split in splits:
+        test_start = t0[split.test].min()
+        assert (t0[split.test] == test_start).all() and len(split.test_quarters) == 1
+        label_end = t0[split.train] + pd.Timedelta(days=horizon)
+        assert (label_end <= test_start).all()  # every training label window closed before the test quarter
+        # and every row that qualifies is used (expanding window)
+        eligible = np.flatnonzero((t0 + pd.Timedelta(days=horizon) <= test_start).to_numpy())
+        assert split.train.tolist() == eligible.tolist()
+        assert not set(split.train) & set(split.test)
+
+
+def test_rolling_origin_tests_the_last_quarters_in_order_and_skips_those_with_nothing_to_train_on():
+    quarter, t0 = _quarter_rows(QUARTERS)
+    at_90 = rolling_splits(quarter, t0, horizon_days=90, test_quarters=4)
+    assert [s.test_quarters[0] for s in at_90] == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert at_90[0].train_quarters == ("2025-Q1", "2025-Q2")
+    # at 180 days a quarter's labels run through the next one: 2026-Q2 trains on 2025-Q1..2025-Q4 only
+    at_180 = rolling_splits(quarter, t0, horizon_days=180, test_quarters=4)
+    assert at_180[-1].train_quarters == ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4")
+    # asking for every quarter: 2025-Q2 has no row whose 180-day window closed before it
+    every = rolling_splits(quarter, t0, horizon_days=180, test_quarters=10)
+    assert [s.test_quarters[0] for s in every] == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert rolling_splits(quarter[:3], t0[:3], horizon_days=90) == []

@@ -15,11 +15,12 @@ T = Targets()
 
 def test_target_scores_75_and_spans_by_hand():
     nrr = METRIC_SCALES["nrr"]
-    got = metric_score([1.10, 1.25, 1.40, 0.80, 0.50, 0.95, 1.175, np.nan], nrr, 1.10)
-    np.testing.assert_allclose(got[:7], [75, 100, 100, 0, 0, 37.5, 87.5])
+    # Quarterly spans: 0 at target - 0.15, 100 at target + 0.075.
+    got = metric_score([1.025, 1.10, 1.20, 0.875, 0.50, 0.95, 1.0625, np.nan], nrr, 1.025)
+    np.testing.assert_allclose(got[:7], [75, 100, 100, 0, 0, 37.5, 87.5], atol=1e-9)
     assert np.isnan(got[7])
     churn = METRIC_SCALES["logo_churn_rate"]
-    np.testing.assert_allclose(metric_score([0.0, 0.03, 0.06, 0.18, 0.5], churn, 0.06), [100, 87.5, 75, 37.5, 0])
+    np.testing.assert_allclose(metric_score([0.0, 0.0075, 0.015, 0.065, 0.5], churn, 0.015), [100, 87.5, 75, 37.5, 0])
 
 
 def test_override_rate_inside_band_scores_100():

@@ -191,7 +191,7 @@ class FlagParams:
     min_lead_days: int = 14
     min_events: int = 20
     n_boot: int = 1000
-    test_quarters: int = 2
+    test_quarters: int = 4
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,7 @@ class Params:
     fiscal_year_start_month: int = 1
     money_format: str = "strict"
     column_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    calibration_decisions: str = ""
     attribution: AttributionParams = field(default_factory=AttributionParams)
     concentration: ConcentrationParams = field(default_factory=ConcentrationParams)
     health: HealthParams = field(default_factory=HealthParams)
@@ -264,6 +265,13 @@ class Params:
 
     def output_path(self) -> Path:
         return _resolve(self.output_dir, self.source)
+
+    def decisions_path(self, data_dir: str | Path | None = None) -> Path:
+        """The calibration decisions file: ``calibration_decisions`` resolved like ``data_dir``,
+        or ``calibration_decisions.csv`` in ``data_dir`` (default: ``data_path()``) when it is empty."""
+        if self.calibration_decisions.strip():
+            return _resolve(self.calibration_decisions.strip(), self.source)
+        return Path(data_dir if data_dir is not None else self.data_path()) / "calibration_decisions.csv"
 
     def replace(self, **changes: Any) -> "Params":
         """A copy with top-level fields changed, checked like a loaded file."""

@@ -1,7 +1,15 @@
 """One horizon, end to end: alert view, models, paired bootstrap, verdicts.
 
-Predictions are computed once per model; the bootstrap (by account) then
-recomputes only the metrics: lift on every kept row, AUC on the test rows.
+Models are judged out of time with a rolling origin (``rolling_splits``):
+each of the last ``test_quarters`` quarters is predicted by M0 and M1 fitted
+on the rows whose label windows closed before it; an origin is used for an
+outcome only when its training rows hold at least ``min_events`` events.
+The used origins' test predictions are pooled; an outcome with fewer than
+``min_events`` events in the pooled test rows is ``insufficient_data``.
+
+Predictions are computed once per model and origin; the bootstrap (by
+account, over the pooled test rows) then recomputes only the metrics: lift
+on every kept row, AUC on the pooled test rows.
 All resamples of a horizon come from one ``BootstrapPlan``, so the interval
 of ``auc_gain = AUC(M1) - AUC(M0)`` is paired and lift and AUC share draws.
 """
@@ -16,7 +24,8 @@ import pandas as pd
 
 from .alerts import OUTCOMES, alert_table, response_table
 from .bootstrap import BootstrapPlan, bootstrap_auc, bootstrap_sums, percentile_interval
-from .flag_models import design_matrix, fit_matrix, flag_columns, holdout_metrics, reliability_curve, time_split
+from .flag_models import (Split, design_matrix, fit_matrix, flag_columns, holdout_metrics, reliability_curve,
+                          rolling_splits)
 from .panel import HorizonPanel
 from .verdicts import decide_verdict, verdict_sentence
 
@@ -94,56 +103,53 @@ def evaluate_horizon(
     row_account, accounts = pd.factorize(frame["account_id"], sort=True)
     plan = BootstrapPlan(n_accounts=max(len(accounts), 1), n_boot=n_boot, seed=seed)
     lifts = lift_intervals(frame, row_account, plan, kinds=kinds, outcomes=outcomes) if len(frame) else {}
-    split = time_split(frame["quarter"], test_quarters=test_quarters)
+    splits = rolling_splits(frame["quarter"], frame["t0"], horizon_days=panel.horizon_days,
+                            test_quarters=test_quarters) if len(frame) else []
+    candidate_quarters = ";".join(q for s in splits for q in s.test_quarters)
+    flag_x = {kind: flag_columns(frame, kind) for kind in kinds} if splits else {}
+    base_x: dict[int, np.ndarray] = {}  # M0's design matrix per origin: the same for both outcomes
 
     model_rows, curves, flag_rows = [], [], []
-    base_x = None  # M0's design matrix: the same for both outcomes
     for outcome in outcomes:
         y = frame[f"y_{outcome}"].to_numpy(np.int8)
         n_events = int(y.sum())
-        n_train_ev = int(y[split.train].sum()) if split else 0
-        n_test_ev = int(y[split.test].sum()) if split else 0
-        enough = split is not None and min(n_events, n_train_ev, n_test_ev) >= min_events
-        fits = {}
-        if enough:
-            if base_x is None:
-                base_x = design_matrix(frame, train_rows=split.train)
-            fits["M0"] = fit_matrix(base_x, y, split, name="M0")
-            for kind in kinds:
-                x = np.hstack([base_x, flag_columns(frame, kind)])
-                fits[kind] = fit_matrix(x, y, split, name=f"M1[{kind}]")
-        fitted = enough and all(f.probability is not None for f in fits.values())
+        origin = _origins(y, splits, min_events=min_events)
+        fits: dict[str, np.ndarray] = {}
+        if origin.enough:
+            fits = _pooled_predictions(frame, y, splits, origin.used, kinds=kinds, base_x=base_x, flag_x=flag_x)
+        fitted = origin.enough and fits is not None and len(fits) == 1 + len(kinds)
         boot: dict[str, np.ndarray] = {}
         metrics: dict[str, dict[str, float]] = {}
         if fitted:
-            y_test = y[split.test]
-            for name, fit in fits.items():
-                metrics[name] = holdout_metrics(y_test, fit.probability)
-                curve = reliability_curve(y_test, fit.probability)
+            y_test = y[origin.test_rows]
+            for name, probability in fits.items():
+                metrics[name] = holdout_metrics(y_test, probability)
+                curve = reliability_curve(y_test, probability)
                 curves.append(curve.assign(outcome=outcome, horizon_days=panel.horizon_days,
                                            model="M0" if name == "M0" else f"M1[{name}]"))
-            boot = bootstrap_auc(y_test, {name: fit.probability for name, fit in fits.items()},
-                                 row_account[split.test], plan)
+            boot = bootstrap_auc(y_test, fits, row_account[origin.test_rows], plan)
+            last = splits[origin.used[-1]]
             for name in fits:
                 low, high = percentile_interval(boot[name])
                 model_rows.append({
                     "outcome": outcome, "horizon_days": panel.horizon_days,
                     "model": "M0" if name == "M0" else f"M1[{name}]",
-                    "n_train": len(split.train), "n_test": len(split.test),
-                    "n_train_events": n_train_ev, "n_test_events": n_test_ev,
+                    "n_train": len(last.train), "n_test": len(origin.test_rows),
+                    "n_train_events": origin.n_train_events, "n_test_events": origin.n_test_events,
+                    "n_origins": len(origin.used),
                     **metrics[name], "auc_low": low, "auc_high": high,
-                    "train_quarters": ";".join(split.train_quarters), "test_quarters": ";".join(split.test_quarters),
+                    "train_quarters": ";".join(last.train_quarters), "test_quarters": origin.test_quarters,
                 })
         for kind in kinds:
             alert = alerts.loc[(alerts["flag_kind"] == kind) & (alerts["outcome"] == outcome)].iloc[0].to_dict()
-            row = {**alert, "n_train_events": n_train_ev, "n_test_events": n_test_ev,
+            row = {**alert, "n_train_events": origin.n_train_events, "n_test_events": origin.n_test_events,
                    "n_dropped_churned": panel.n_dropped_churned, "n_dropped_censored": panel.n_dropped_censored,
-                   "test_quarters": ";".join(split.test_quarters) if split else "", "min_events": min_events,
+                   "test_quarters": origin.test_quarters or candidate_quarters, "min_events": min_events,
                    "min_lead_days": min_lead_days}
             row.update(_model_columns(kind, metrics, boot, lifts.get((kind, outcome), (_NAN, _NAN)), fitted))
-            row["verdict"] = decide_verdict(n_events=n_events, n_train_events=n_train_ev, n_test_events=n_test_ev,
-                                            lift_low=row["lift_low"], auc_gain_low=row["auc_gain_low"],
-                                            min_events=min_events, fitted=fitted)
+            row["verdict"] = decide_verdict(n_events=n_events, n_train_events=origin.n_train_events,
+                                            n_test_events=origin.n_test_events, lift_low=row["lift_low"],
+                                            auc_gain_low=row["auc_gain_low"], min_events=min_events, fitted=fitted)
             if row["verdict"] == "insufficient_data":
                 for col in ("lift_low", "lift_high"):
                     row[col] = _NAN
@@ -157,6 +163,57 @@ def evaluate_horizon(
             columns=["bin", "mean_predicted", "observed_rate", "outcome", "horizon_days", "model"]),
         response=response,
     )
+
+
+@dataclass(frozen=True)
+class _Origins:
+    """Which rolling origins an outcome can use, and the event counts the verdict rule reads."""
+
+    used: tuple[int, ...]
+    test_rows: np.ndarray
+    test_quarters: str
+    n_train_events: int
+    n_test_events: int
+    enough: bool
+
+
+def _origins(y: np.ndarray, splits: Sequence[Split], *, min_events: int) -> _Origins:
+    """Origins whose training rows hold at least ``min_events`` events (and some non-events).
+
+    ``n_train_events`` is the smallest training-event count among the origins
+    used (when none qualifies: the largest available, to say how far short it
+    is); ``n_test_events`` counts the events of the pooled test rows.
+    """
+    train_events = [int(y[s.train].sum()) for s in splits]
+    used = tuple(i for i, s in enumerate(splits) if min_events <= train_events[i] < len(s.train))
+    test_rows = np.concatenate([splits[i].test for i in used]) if used else np.empty(0, dtype=np.intp)
+    n_train = min(train_events[i] for i in used) if used else max(train_events, default=0)
+    n_test = int(y[test_rows].sum())
+    return _Origins(
+        used=used, test_rows=test_rows, test_quarters=";".join(splits[i].test_quarters[0] for i in used),
+        n_train_events=n_train, n_test_events=n_test,
+        enough=bool(used) and min(int(y.sum()), n_test) >= min_events,
+    )
+
+
+def _pooled_predictions(frame: pd.DataFrame, y: np.ndarray, splits: Sequence[Split], used: Sequence[int], *,
+                        kinds: Sequence[str], base_x: dict[int, np.ndarray],
+                        flag_x: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """M0 and every M1 fitted once per origin; test probabilities concatenated in origin order."""
+    parts: dict[str, list[np.ndarray]] = {"M0": [], **{kind: [] for kind in kinds}}
+    for i in used:
+        split = splits[i]
+        if i not in base_x:
+            base_x[i] = design_matrix(frame, train_rows=split.train)
+        x0 = base_x[i]
+        fits = {"M0": fit_matrix(x0, y, split, name="M0")}
+        for kind in kinds:
+            fits[kind] = fit_matrix(np.hstack([x0, flag_x[kind]]), y, split, name=f"M1[{kind}]")
+        if any(fit.probability is None for fit in fits.values()):
+            return None
+        for name, fit in fits.items():
+            parts[name].append(fit.probability)
+    return {name: np.concatenate(p) for name, p in parts.items()}
 
 
 def _model_columns(kind: str, metrics: dict, boot: dict, lift_ci: tuple[float, float], fitted: bool) -> dict:

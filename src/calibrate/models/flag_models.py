@@ -5,11 +5,17 @@
   ``renewal_due``, and ``segment`` one-hot.
 * M1 for flag kind ``k`` adds ``flagged_<k>``, ``log(1 + n_<k>)`` and ``score_<k>``.
 * Both are ``sklearn`` ``LogisticRegression`` in a ``Pipeline`` that scales the
-  columns first (the design matrix is built once per horizon: medians for
-  missing values come from the training rows only). Train on the earlier quarters, test on the last
-  ``test_quarters`` (never a random split: the question is whether flags
-  raised before a quarter predict what happens in it).
-* On the test rows: ROC AUC, average precision (AP), Brier score
+  columns first (medians for missing values come from the training rows only).
+* Out of time, never a random split: the question is whether flags raised
+  before a quarter predict what happens in it. ``rolling_splits`` gives a
+  rolling origin (expanding window): each of the last ``test_quarters``
+  quarters is predicted by a model trained on every earlier row whose label
+  window had closed by that quarter's start, ``t0' + H <= t0_test`` (a row at
+  ``t0'`` with horizon ``H`` is labelled by events up to ``t0' + H``, so a
+  training label never peeks into the test quarter). The test quarters'
+  predictions are pooled. ``time_split`` (one origin) is kept for callers
+  that want a single cut.
+* On the (pooled) test rows: ROC AUC, average precision (AP), Brier score
   ``mean((p - y)^2)``, Brier skill over M0 ``1 - Brier_M1 / Brier_M0`` and a
   reliability curve (10 quantile bins, ``sklearn.calibration.calibration_curve``).
 """
@@ -30,6 +36,7 @@ __all__ = [
     "Split",
     "ModelFit",
     "time_split",
+    "rolling_splits",
     "design_matrix",
     "flag_columns",
     "make_pipeline",
@@ -80,6 +87,55 @@ def time_split(quarter: pd.Series, *, test_quarters: int = 2) -> Split | None:
         train_quarters=tuple(present[:-n_test]),
         test_quarters=test_q,
     )
+
+
+def rolling_splits(
+    quarter: pd.Series,
+    t0: pd.Series,
+    *,
+    horizon_days: int,
+    test_quarters: int = 4,
+) -> list[Split]:
+    """Rolling-origin (expanding window) splits, one per test quarter, oldest first.
+
+    The test quarters are the last ``test_quarters`` quarters present. For
+    test quarter ``q`` starting at ``T``: ``test`` = the rows of ``q``;
+    ``train`` = every row with ``t0' + horizon_days <= T`` (its label window
+    ``(t0', t0' + H]`` ends by ``T``). A test quarter with no such row is left
+    out. Every row's quarter must have one ``t0``.
+
+    Parameters
+    ----------
+    quarter : Series
+        Quarter label of each row.
+    t0 : Series
+        Start of each row's quarter (datetime).
+    horizon_days : int, keyword-only
+        The label horizon ``H`` in days.
+    test_quarters : int, keyword-only
+        How many of the latest quarters are predicted (at most all but the first).
+    """
+    labels = quarter.astype(str).to_numpy()
+    starts = pd.to_datetime(t0).to_numpy("datetime64[ns]")
+    by_quarter = pd.DataFrame({"quarter": labels, "t0": starts}).drop_duplicates("quarter")
+    by_quarter = by_quarter.sort_values("t0", kind="stable")
+    if len(by_quarter) < 2:
+        return []
+    horizon = np.timedelta64(int(horizon_days), "D")
+    label_end = starts + horizon
+    n_test = min(int(test_quarters), len(by_quarter) - 1)
+    out = []
+    for q, start in by_quarter.iloc[-n_test:].itertuples(index=False, name=None):
+        train = np.flatnonzero(label_end <= np.datetime64(start, "ns"))
+        if len(train) == 0:
+            continue
+        out.append(Split(
+            train=train,
+            test=np.flatnonzero(labels == q),
+            train_quarters=tuple(sorted(set(labels[train].tolist()))),
+            test_quarters=(str(q),),
+        ))
+    return out
 
 
 def design_matrix(frame: pd.DataFrame, *, train_rows: np.ndarray, kind: str | None = None) -> np.ndarray:

@@ -82,7 +82,7 @@ def rank_intervals(
     category_scores: pd.DataFrame,
     weights: Mapping[str, float],
     *,
-    rescore: Rescore,
+    rescore: Rescore | Mapping[str, Rescore],
     n_boot: int = 1000,
     seed: int,
     tier_cuts: Any,
@@ -104,6 +104,9 @@ def rank_intervals(
     rescore : callable
         ``rescore(nrr, grr, logo_churn, expansion_rate) -> (score_retention,
         score_expansion)`` on 1-D float arrays; the scoring engine's function.
+        A mapping ``csm_id -> rescore`` gives each CSM its own (the scoring
+        engine shrinks each book toward its cohort with its own weight); a CSM
+        missing from the mapping keeps its reported scores.
     n_boot : int
         Resamples per book (>= 100).
     seed : int
@@ -154,7 +157,10 @@ def rank_intervals(
         e = pd.to_numeric(book["end_arr"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         n_windows[i] = len(s)
         metrics = _book_sums(s, e, n_boot, rng)
-        new_retention, new_expansion = rescore(metrics[:, 0], metrics[:, 1], metrics[:, 2], metrics[:, 3])
+        book_rescore = rescore.get(csm) if isinstance(rescore, Mapping) else rescore
+        if book_rescore is None:
+            continue
+        new_retention, new_expansion = book_rescore(metrics[:, 0], metrics[:, 1], metrics[:, 2], metrics[:, 3])
         for name, values in (("retention", new_retention), ("expansion", new_expansion)):
             if name in slots:
                 sample[i, :, slots[name]] = np.asarray(values, dtype=float)

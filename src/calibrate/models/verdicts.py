@@ -1,7 +1,8 @@
 """Verdicts on each flag kind, and the one sentence a VP can repeat.
 
 * ``insufficient_data``: fewer than ``min_events`` events in the panel, or
-  in the training or test quarters, or the models could not be fitted. No
+  in the pooled test quarters of the rolling origin, or no origin whose
+  training rows hold that many, or the models could not be fitted. No
   AUC or interval is shown then: a number from a handful of events looks
   surer than it is.
 * ``predictive``: the whole 95% interval lies above "no skill" on both
@@ -67,8 +68,9 @@ def verdict_sentence(row: dict) -> str:
     if verdict == "insufficient_data":
         return (
             f"Too little history to judge \"{kind}\" flags against {noun} within {days} days: "
-            f"{int(row['n_events'])} events in all, {int(row.get('n_test_events', 0))} in the test quarters, "
-            f"and at least {int(row.get('min_events', 20))} are needed in each part."
+            f"{int(row['n_events'])} events in all and {int(row.get('n_test_events', 0))} in the quarters the "
+            f"models could be tested on, where at least {int(row.get('min_events', 20))} are needed "
+            f"(and as many in the quarters before each one to train on)."
         )
     lift_part = (
         f"flagged accounts {verb} {_num(row['lift'], 1)}x as often as the average account "

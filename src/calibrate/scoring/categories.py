@@ -51,10 +51,11 @@ class MetricScale:
 
 
 METRIC_SCALES: dict[str, MetricScale] = {
-    "nrr": MetricScale(True, below=0.30, above=0.15),
-    "grr": MetricScale(True, below=0.23, above=0.07),
-    "logo_churn_rate": MetricScale(False, below=0.24, above=0.06),
-    "expansion_rate": MetricScale(True, below=0.08, above=0.12),
+    # Retention spans are per quarter, like the targets (see docs/SCORING.md).
+    "nrr": MetricScale(True, below=0.15, above=0.075),
+    "grr": MetricScale(True, below=0.12, above=0.018),
+    "logo_churn_rate": MetricScale(False, below=0.10, above=0.015),
+    "expansion_rate": MetricScale(True, below=0.03, above=0.05),
     "avg_health": MetricScale(True, below=35.0, above=15.0),
     "health_change": MetricScale(True, below=15.0, above=10.0),
     "red_recovery": MetricScale(True, below=0.5, above=0.5),
