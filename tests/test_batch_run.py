@@ -3,6 +3,7 @@
 import html
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,6 +15,11 @@ from calibrate.errors import CalibrateError, DataValidationError, Violation
 from calibrate.params import Params
 
 pytestmark = pytest.mark.slow
+
+# These tests exercise the batch machinery (workers, failures, resume, privacy,
+# escaping) with the minimal placeholder preparation and templates; the real
+# reports are tested end to end on data/sample in test_batch_sample.py.
+TEMPLATES = Path(__file__).parent / "batch_templates"
 
 BROKEN = "csm-bravo-3"
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*https?://""", re.I)
@@ -32,7 +38,7 @@ def _snapshot(folder):
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
-    result = run_batch(Params(), dataset=tiny_dataset(), out_dir=root, workers=2, progress=False,
+    result = run_batch(Params(), dataset=tiny_dataset(), out_dir=root, templates_dir=TEMPLATES, workers=2, progress=False,
                        prepare_fn=_prepare_without_one_slice)
     return root, result, _snapshot(root / "2026-Q3")
 
@@ -119,7 +125,7 @@ def test_bundle_is_gone_and_no_temp_files_remain(first_run):
 
 def test_resume_reruns_only_the_failed_report(first_run):
     root, _, before = first_run
-    result = run_batch(Params(), dataset=tiny_dataset(), out_dir=root, workers=2, progress=False, resume=True)
+    result = run_batch(Params(), dataset=tiny_dataset(), out_dir=root, templates_dir=TEMPLATES, prepare_fn=default_prepare, workers=2, progress=False, resume=True)
     assert result.ok and result.exit_code == 0
     out = root / "2026-Q3"
     assert (out / "csm" / f"{BROKEN}.html").is_file()
@@ -129,7 +135,7 @@ def test_resume_reruns_only_the_failed_report(first_run):
     assert (out / "team_calibration.html").stat().st_mtime_ns == before[out / "team_calibration.html"][1]
     assert "All 5 reports are ready" in (out / "index.html").read_text()
 
-    again = run_batch(Params(), dataset=tiny_dataset(), out_dir=root, workers=2, progress=False, only=["csm-alpha-7"])
+    again = run_batch(Params(), dataset=tiny_dataset(), out_dir=root, templates_dir=TEMPLATES, prepare_fn=default_prepare, workers=2, progress=False, only=["csm-alpha-7"])
     assert again.ok
     ran = [s for s in again.statuses if s.job_id == "csm/csm-alpha-7"][0]
     assert ran.ok and (out / "csm" / "csm-alpha-7.html").stat().st_mtime_ns != before[out / "csm" / "csm-alpha-7.html"][1]
@@ -138,7 +144,7 @@ def test_resume_reruns_only_the_failed_report(first_run):
 
 def test_unknown_only_id_is_refused_before_writing(tmp_path):
     with pytest.raises(CalibrateError, match="nobody"):
-        run_batch(Params(), dataset=tiny_dataset(), out_dir=tmp_path, only=["nobody"], progress=False)
+        run_batch(Params(), dataset=tiny_dataset(), out_dir=tmp_path, templates_dir=TEMPLATES, prepare_fn=default_prepare, only=["nobody"], progress=False)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -35,7 +35,7 @@ from .atomic import atomic_path, write_text_atomic
 from .execute import NotebookJob, execute_job, resolve_kernel_name
 from .index import render_index
 from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
-from .prepare import PreparedBatch, PrepareFn, check_prepared, default_prepare, write_bundle
+from .prepare import PreparedBatch, PrepareFn, check_prepared, write_bundle
 from .templates import TEMPLATES
 
 __all__ = ["BatchResult", "LoadFn", "run_batch", "load_with_contract"]
@@ -193,7 +193,9 @@ def run_batch(
     load_fn : callable, optional
         ``load_fn(data_dir, params) -> Dataset``; default ``load_with_contract``.
     prepare_fn : callable, optional
-        ``prepare_fn(dataset, params, period) -> PreparedBatch``; default ``default_prepare``.
+        ``prepare_fn(dataset, params, period) -> PreparedBatch``; default
+        ``batch.period.prepare_period`` (every report's content).
+        ``default_prepare`` is a placeholder from the data alone, for tests.
     templates_dir : path, optional
         Folder of notebook templates (default ``<repository>/notebooks``).
 
@@ -208,7 +210,9 @@ def run_batch(
     quarter = params.quarter
     if dataset is None:
         dataset = (load_fn or load_with_contract)(params.data_path(), params)
-    prepared = (prepare_fn or default_prepare)(dataset, params, quarter)
+    if prepare_fn is None:
+        from .period import prepare_period as prepare_fn
+    prepared = prepare_fn(dataset, params, quarter)
     warnings = list(dataset.warnings) + check_prepared(prepared)
     root = Path(out_dir) if out_dir is not None else params.output_path()
     period_dir = root / quarter.label
