@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# <!-- Per-CSM quarterly review. Run by the batch (calibrate run); loads only this CSM's slice. -->
+# <!-- Per-CSM quarterly review. Run by the batch (calibrate run); loads only this CSM's slice and team aggregates. -->
 
 # %% tags=["parameters"]
 bundle_dir = ""
@@ -21,45 +21,108 @@ period = ""
 
 # %%
 from calibrate import present
+from calibrate.present import narrative as story
+from calibrate.present import review as rv
 
 review = present.load_csm_slice(bundle_dir, csm_key)
 team = present.load_team(bundle_dir)
 
 # %%
-present.show_title(review.name, f"Quarterly review, {period}")
+# Draft the narrative and stop the report if any number, name or claim is not in this CSM's evidence.
+draft = story.draft_narrative(review.evidence)
+story.assert_grounded(draft.text, review.evidence, too_short_reason=draft.too_short_reason)
+strengths, development = story.strengths_and_development(review.evidence)
+plan = story.coaching_plan(review.evidence)
 
 # %%
-present.show_kpis(
-    {"Accounts at period end": review.summary.get("n_accounts"), "Book ARR at period end": review.summary.get("book_arr_t1")},
-    formats={"Accounts at period end": "int", "Book ARR at period end": "money"},
-)
+present.show_title(review.name, review.header["subtitle"])
+rv.show_kpi_tiles(review, "header")
+rv.show_review_notes(review, "header")
 
 # %% [markdown]
-# ## Book at the end of the period
+# ## The book and the windows owned
 
 # %%
-present.show_table(
-    review.tables["accounts"],
-    columns=["name", "segment", "arr_t0", "arr_t1"],
-    labels={"name": "Account", "segment": "Segment", "arr_t0": "ARR at start", "arr_t1": "ARR at end"},
-    formats={"arr_t0": "money", "arr_t1": "money"},
-    empty_note="No accounts were owned at the end of the period.",
-)
+rv.show_review_table(review.tables["book_shape"])
+rv.show_review_table(review.tables["windows"])
+
+# %% [markdown]
+# ## Scores
 
 # %%
-present.show_chart(
-    present.bar_chart(review.tables["accounts"], x="arr_t1", y="name", x_title="ARR at end of period", y_title="Account", x_format="$,.0f"),
-    caption="ARR of each account at the end of the period, largest first.",
-)
+rv.show_review_notes(review, "scores")
+present.show_chart(rv.scores_vs_cohort_chart(review), caption="Dots: this CSM's scores. Grey ticks: the cohort median (hidden when the cohort is too small).", empty_note="No scores to chart this quarter.")
+rv.show_review_table(review.tables["scores"])
+present.show_chart(rv.score_trend_chart(review), caption="Overall score over up to four quarters; dashed lines are the rating cut points.", empty_note="No earlier quarter is on record, so there is no trend to draw.")
+
+# %% [markdown]
+# ## 1. Book performance
+
+# %%
+rv.show_kpi_tiles(review, "book_performance")
+rv.show_review_notes(review, "book_performance")
+present.show_chart(rv.arr_waterfall_chart(review), caption="Starting ARR, each account that moved (largest first, the rest netted), and ARR at the end of each owned window.", empty_note="No ARR bridge to draw: no account counted in this CSM's retention changed ARR this quarter.")
+rv.show_review_table(review.tables["book_measures"])
+rv.show_review_table(review.tables["renewals"])
+rv.show_review_table(review.tables["upcoming_renewals"])
+rv.show_review_table(review.tables["accounts"])
+
+# %% [markdown]
+# ## 2. Health discipline
+
+# %%
+rv.show_kpi_tiles(review, "health_discipline")
+rv.show_review_notes(review, "health_discipline")
+present.show_chart(rv.health_trajectory_chart(review), caption="Weekly health of the accounts that were saved, changed band or moved 10 points or more, over the weeks this CSM owned them.", empty_note="No account's health moved enough to chart this quarter.")
+rv.show_review_table(review.tables["health_measures"])
+rv.show_review_table(review.tables["health_bands"])
+rv.show_review_table(review.tables["transitions"])
+rv.show_review_table(review.tables["saves"])
+rv.show_review_table(review.tables["escalations"])
+
+# %% [markdown]
+# ## 3. Customer outcomes
+
+# %%
+rv.show_review_table(review.tables["outcome_measures"])
+rv.show_review_table(review.tables["outcome_notes"])
+rv.show_review_table(review.tables["survey_comments"])
+
+# %% [markdown]
+# ## 4. Growth and influence
+
+# %%
+rv.show_review_table(review.tables["trend"])
+rv.show_review_table(review.tables["influence_notes"])
+rv.show_review_table(review.tables["triggers"])
+
+# %% [markdown]
+# ## AI-augmented productivity
+
+# %%
+rv.show_kpi_tiles(review, "ai")
+rv.show_review_notes(review, "ai")
+rv.show_review_table(review.tables["ai_measures"])
+rv.show_review_table(review.tables["ai_minutes"])
+
+# %% [markdown]
+# ## Strengths, development areas and a 30-day plan
+
+# %%
+rv.show_review_table(rv.points_table(strengths, "Strength"))
+rv.show_review_table(rv.points_table(development, "Development area"))
+rv.show_review_table(rv.plan_table(plan))
+
+# %% [markdown]
+# ## Draft narrative for the manager to edit
+
+# %%
+rv.show_narrative(draft)
 
 # %% [markdown]
 # ## Team reference
 #
-# Quartiles across the team; no other person is named.
+# Quartiles across the team; nobody is named.
 
 # %%
-present.show_table(
-    team.figures,
-    labels={"metric": "Measure", "p25": "25th percentile", "median": "Median", "p75": "75th percentile", "n_csms": "CSMs"},
-    formats={"p25": "number", "median": "number", "p75": "number", "n_csms": "int"},
-)
+rv.show_team_reference(team)

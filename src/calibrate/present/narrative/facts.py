@@ -46,6 +46,10 @@ KIND_TEXT = {
     "expansion_signal": "an expansion signal",
     "save": "a save from red",
     "nps_exceptional": "an exceptional NPS response",
+    "book_health_decline": "a run of weekly declines in the book's average health",
+    "nps_decline": "a run of declining NPS responses",
+    "promoter": "a promoter response",
+    "red_to_green": "an account back from red to green",
 }
 
 _COMPETENCY_SCORE = {
