@@ -95,3 +95,24 @@ def test_renewal_rate_by_hand():
     got = renewal_metrics(renewals, ownership, Q3).loc["c1"]
     assert (got["renewals_won"], got["renewals_lost"], got["renewal_rate"]) == (1, 1, 0.5)
     assert np.isfinite(got["renewal_rate"])
+
+
+def test_lost_renewal_is_credited_when_ownership_ends_on_the_renewal_date():
+    # A churned account's ownership ends the day its contract ends (the renewal
+    # date); the loss still belongs to the CSM who owned the ending term.
+    ownership = typed(
+        "ownership",
+        [
+            {"account_id": "A", "csm_id": "c1", "start_date": "2025-01-01", "end_date": ""},
+            {"account_id": "B", "csm_id": "c1", "start_date": "2025-01-01", "end_date": "2026-08-01"},
+        ],
+    )
+    renewals = typed(
+        "renewals",
+        [
+            {"account_id": "A", "renewal_date": "2026-08-01", "outcome": "renewed", "arr_before": 1},
+            {"account_id": "B", "renewal_date": "2026-08-01", "outcome": "churned", "arr_before": 1},
+        ],
+    )
+    got = renewal_metrics(renewals, ownership, Q3).loc["c1"]
+    assert (got["renewals_won"], got["renewals_lost"], got["renewal_rate"]) == (1, 1, 0.5)

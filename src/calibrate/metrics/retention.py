@@ -114,14 +114,16 @@ def renewal_metrics(renewals: pd.DataFrame, ownership: pd.DataFrame, period) -> 
     """Per-CSM renewals decided in P: ``renewals_won``, ``renewals_lost``, ``renewal_rate``.
 
     Renewals with ``renewal_date`` in P and outcome ``renewed`` or ``churned``
-    (``pending`` is not decided), credited to the owner on the renewal date;
-    ``renewal_rate = renewals_won / (renewals_won + renewals_lost)``.
+    (``pending`` is not decided), credited to the owner on the last day of the
+    ending term (the day before ``renewal_date``): a churned account's ownership
+    ends on its renewal date, so crediting the renewal date itself would lose
+    every lost renewal. ``renewal_rate = renewals_won / (renewals_won + renewals_lost)``.
     """
     mask = ((renewals["renewal_date"] >= period.start) & (renewals["renewal_date"] < period.end)).to_numpy(bool)
     decided = renewals.loc[mask & renewals["outcome"].isin(["renewed", "churned"]).fillna(False).to_numpy(bool)]
     frame = pd.DataFrame(
         {
-            "csm_id": owner_at(ownership, decided["account_id"], decided["renewal_date"]).to_numpy(),
+            "csm_id": owner_at(ownership, decided["account_id"], decided["renewal_date"] - pd.Timedelta(days=1)).to_numpy(),
             "won": decided["outcome"].eq("renewed").to_numpy(int),
             "lost": decided["outcome"].eq("churned").to_numpy(int),
         }
