@@ -2,14 +2,25 @@
 
 Prints one figure per step, the vectorised bootstrap against a per-resample
 loop measured here (the baseline), and how each figure moved since the last
-run (``results/bench_team.jsonl``). Skeleton: the lead adds the render of the
-team calibration notebook as a final step (see ``TODO`` below).
+run (``results/bench_team.jsonl``). Then the whole report end to end on a
+generated team of 200 CSMs (``calibrate.sample.generate_sample``): score the
+quarters, ``build_team_report``, execute notebooks/team_calibration.py with
+papermill and convert it to HTML. The target is build + render < 30 s; the
+ratio printed is (build + render) / 30 s, so below 1.0 meets it.
+
+    .venv/bin/python benchmarks/bench_team.py [--keep DIR]
+
+``--keep DIR`` leaves the generated data and the rendered page in DIR (for a
+screenshot).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import pickle
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +39,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench_team.jsonl"
 N_CSMS = 200
 N_BOOT = 1000
 SEED = 20261
+RENDER_TARGET_S = 30.0
 
 
 def simulate(n_csms: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,7 +89,63 @@ def timed(label: str, fn, figures: dict):
     return result
 
 
+def render(report, out_dir: Path) -> Path:
+    """Execute notebooks/team_calibration.py on ``report`` (as the batch bundle would hold it) and write HTML."""
+    import papermill
+
+    from calibrate.batch.execute import resolve_kernel_name
+    from calibrate.batch.templates import convert_template
+    from calibrate.present.html import notebook_to_html
+
+    bundle = out_dir / "bundle"
+    bundle.mkdir(parents=True, exist_ok=True)
+    (bundle / "leadership.pkl").write_bytes(pickle.dumps({"team_calibration": report, "flag_validation": None}))
+    template = convert_template("team_calibration", bundle / "templates" / "team_calibration.ipynb")
+    executed = out_dir / "team_calibration.ipynb"
+    kernel, _ = resolve_kernel_name("calibrate")
+    papermill.execute_notebook(str(template), str(executed), parameters={"bundle_dir": str(bundle), "period": report.period},
+                               kernel_name=kernel, progress_bar=False, log_output=False)
+    html = out_dir / "team_calibration.html"
+    html.write_text(notebook_to_html(executed, default_title="Team calibration"), encoding="utf-8")
+    return html
+
+
+def end_to_end(keep: Path | None) -> dict[str, float]:
+    """Generate 200 CSMs, score, build the report and render it; seconds per step."""
+    from calibrate.load import load_dataset
+    from calibrate.present.team import build_team_report, load_calibration_decisions
+    from calibrate.sample import generate_sample
+    from calibrate.scoring import compute_period
+
+    root = keep or Path(tempfile.mkdtemp(prefix="bench-team-"))
+    out: dict[str, float] = {}
+    start = time.perf_counter()
+    generate_sample(root / "data", seed=11, n_csms=N_CSMS)
+    out["e2e_generate_s"] = round(time.perf_counter() - start, 2)
+    params = Params().replace(data_dir=str((root / "data").resolve()))
+    dataset = load_dataset(params.data_path())
+    start = time.perf_counter()
+    current = compute_period(dataset, params, triggers=True)
+    previous = [compute_period(dataset, params, q, triggers=False) for q in current.period.previous(4)]
+    out["e2e_score_5_quarters_s"] = round(time.perf_counter() - start, 2)
+    start = time.perf_counter()
+    decisions = load_calibration_decisions(params, dataset, current.scores)
+    report = build_team_report(current, previous, dataset, params, decisions=decisions)
+    out["e2e_build_s"] = round(time.perf_counter() - start, 2)
+    start = time.perf_counter()
+    html = render(report, root / "render")
+    out["e2e_render_s"] = round(time.perf_counter() - start, 2)
+    out["e2e_build_render_s"] = round(out["e2e_build_s"] + out["e2e_render_s"], 2)
+    out["e2e_vs_30s_target"] = round(out["e2e_build_render_s"] / RENDER_TARGET_S, 2)
+    out["e2e_html_kb"] = round(html.stat().st_size / 1024, 1)
+    print(f"rendered page: {html}")
+    return out
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep", type=Path, help="folder for the generated data and the rendered page")
+    keep = parser.parse_args().keep
     params = Params()
     figures: dict[str, float] = {}
     windows, scores = timed("simulate_s", lambda: simulate(N_CSMS, SEED), figures)
@@ -111,7 +179,7 @@ def main() -> None:
     moves = timed("rebalancing_moves_s", lambda: rebalancing_moves(book, balance, as_of=params.quarter.end,
                                                                    renewal_freeze_days=cap.renewal_freeze_days), figures)
     figures["n_moves"] = len(moves)
-    # TODO(lead): render the team calibration notebook on this synthetic team and time it here.
+    figures.update(end_to_end(keep))
 
     previous = _last_run()
     print(f"Team calibration, {N_CSMS} CSMs, {figures['n_accounts']} accounts, {N_BOOT} resamples:")

@@ -1,0 +1,227 @@
+"""Charts of the team calibration report, readable from 5 to 200+ CSMs.
+
+SVG has no hover, so a chart never relies on tooltips: it labels only the
+points a reader must find (outside the funnel limits, marked for discussion,
+over capacity), at most ``MAX_LABELS`` of them, and the sorted tables beside
+each chart name everyone else. Every function returns an Altair chart, or
+``None`` when there is nothing to draw (the notebook then shows a "no data" note).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ...models.expected import funnel_limits_binomial
+from ..charts import PALETTE
+
+__all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distribution_chart", "rating_share_chart",
+           "nine_box_chart", "portfolio_chart"]
+
+MAX_LABELS = 12
+_WIDTH = 640
+_POSITION_COLORS = {"better than the book": PALETTE[2], "inside the limits": "#9aa5b1", "worse than the book": PALETTE[3]}
+
+
+def _name(frame: pd.DataFrame) -> pd.Series:
+    return frame["name"].fillna(frame["csm_id"]).astype(str) if "name" in frame else frame["csm_id"].astype(str)
+
+
+def _labels(frame: pd.DataFrame, mask: np.ndarray, priority: np.ndarray, *, limit: int = MAX_LABELS) -> pd.DataFrame:
+    """The rows to label: ``mask`` rows, the ``limit`` with the largest ``priority``."""
+    chosen = frame.loc[mask].assign(_p=priority[mask]).sort_values("_p", ascending=False).head(limit)
+    return chosen.drop(columns="_p")
+
+
+def funnel_plot(adjusted: pd.DataFrame | None, *, measure: str = "churn") -> alt.TopLevelMixin | None:
+    """Risk-adjusted churn rate (or NRR) per CSM against book size, with 95% and 99.8% limits.
+
+    x = accounts (churn) or effective accounts ``n_eff`` (NRR); y = the team's
+    rate + (observed − expected). The limits are drawn on a grid of sizes with
+    the same formulas as ``book_adjusted``. Labelled: CSMs beyond the 95%
+    limits (beyond 99.8% first, then worse than the book before better), at most 8.
+    """
+    if adjusted is None or adjusted.empty:
+        return None
+    if measure not in ("churn", "nrr"):
+        raise ValueError(f"measure must be 'churn' or 'nrr'. Got {measure!r} instead.")
+    churn = measure == "churn"
+    size_col = "n_accounts" if churn else "n_eff"
+    y_col = "adjusted_churn_rate" if churn else "adjusted_nrr"
+    pos = adjusted[f"{measure}_position_95"].astype(str).to_numpy()
+    good = "below" if churn else "above"
+    status = np.where(pos == "inside", "inside the limits", np.where(pos == good, "better than the book", "worse than the book"))
+    data = pd.DataFrame({"csm": _name(adjusted).to_numpy(), "size": adjusted[size_col].to_numpy(float),
+                         "value": adjusted[y_col].to_numpy(float), "status": status})
+    centre = float(adjusted["team_churn_rate" if churn else "team_nrr"].iloc[0])
+    x_min = max(1.0, float(data["size"].min()) * 0.8)
+    grid = np.unique(np.round(np.geomspace(x_min, max(x_min + 1.0, data["size"].max() * 1.05), 120), 2))
+    bands = []
+    for label, alpha in (("95%", 0.05), ("99.8%", 0.002)):
+        if churn:
+            n_int = np.maximum(np.round(grid), 1)
+            low, high = funnel_limits_binomial(n_int, centre, alpha=alpha)
+        else:
+            sigma = float((adjusted["nrr_se"] * np.sqrt(adjusted["n_eff"])).median())
+            z = float(stats.norm.ppf(1 - alpha / 2))
+            low, high = centre - z * sigma / np.sqrt(grid), centre + z * sigma / np.sqrt(grid)
+        for side, values in (("low", low), ("high", high)):
+            bands.append(pd.DataFrame({"size": grid, "limit": values, "line": f"{label} {side}", "level": label}))
+    limits = pd.concat(bands, ignore_index=True)
+    y_fmt = ".0%"
+    y_title = "Churn rate adjusted for the book (team rate + observed − expected)" if churn else "NRR adjusted for the book (team NRR + observed − expected)"
+    x_title = "Accounts in the book" if churn else "Effective accounts (ARR-weighted, Kish)"
+    lo = min(float(data["value"].min()), float(limits["limit"].quantile(0.05)))
+    hi = max(float(data["value"].max()), float(limits["limit"].quantile(0.95)))
+    pad = 0.05 * (hi - lo or 1.0)
+    y_scale = alt.Scale(domain=[lo - pad, hi + pad], clamp=True)
+    x_scale = alt.Scale(type="log", domain=[x_min, float(grid.max())])
+    lines = alt.Chart(limits).mark_line(clip=True, strokeWidth=1.2).encode(
+        x=alt.X("size:Q", scale=x_scale, title=x_title),
+        y=alt.Y("limit:Q", scale=y_scale, title=y_title, axis=alt.Axis(format=y_fmt)),
+        detail="line:N",
+        strokeDash=alt.StrokeDash("level:N", title="Control limits", scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]])),
+        color=alt.value("#5b6875"),
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [centre]})).mark_rule(color="#1d2733", strokeWidth=1).encode(y="y:Q")
+    points = alt.Chart(data).mark_circle(size=46, opacity=0.85, clip=True).encode(
+        x=alt.X("size:Q", scale=x_scale),
+        y=alt.Y("value:Q", scale=y_scale),
+        color=alt.Color("status:N", title="Against the 95% limits",
+                        scale=alt.Scale(domain=list(_POSITION_COLORS), range=list(_POSITION_COLORS.values()))),
+    )
+    # Label CSMs beyond the 95% limits, at most 8: beyond 99.8% first, then worse than the book before better.
+    beyond_998 = adjusted[f"{measure}_position_998"].astype(str).to_numpy() != "inside"
+    worse = status == "worse than the book"
+    priority = np.abs(data["value"].to_numpy() - centre) + np.where(beyond_998, 1e6, 0.0) + np.where(worse, 1e3, 0.0)
+    flagged = _labels(data, status != "inside the limits", priority, limit=8)
+    text = alt.Chart(flagged).mark_text(align="left", dx=6, dy=-4, fontSize=11, color="#1d2733", clip=True).encode(
+        x=alt.X("size:Q", scale=x_scale), y=alt.Y("value:Q", scale=y_scale), text="csm:N"
+    )
+    title = "Churn against the book: funnel plot" if churn else "NRR against the book: funnel plot"
+    return alt.layer(lines, rule, points, text).properties(width=_WIDTH, height=340, title=title)
+
+
+def rank_interval_plot(ranks: pd.DataFrame | None, *, tier_cuts: Mapping[str, float]) -> alt.TopLevelMixin | None:
+    """Each CSM's overall score with its 95% bootstrap range, best first, tier cuts as dashed lines.
+
+    Up to 40 CSMs: one named row each. Larger teams: a caterpillar (x = position
+    in the team order, no names) with the CSMs marked for discussion coloured;
+    the table below the chart names them.
+    """
+    if ranks is None or ranks["overall_score"].notna().sum() == 0:
+        return None
+    data = ranks.loc[ranks["overall_score"].notna()].sort_values(["overall_score", "csm_id"], ascending=[False, True]).reset_index(drop=True)
+    data = pd.DataFrame({"csm": _name(data).to_numpy(), "order": np.arange(1, len(data) + 1), "score": data["overall_score"].to_numpy(float),
+                         "low": data["score_low"].to_numpy(float), "high": data["score_high"].to_numpy(float),
+                         "mark": np.where(data["discuss"].to_numpy(bool), "range crosses a tier cut", "tier settled")})
+    color = alt.Color("mark:N", title=None, scale=alt.Scale(domain=["range crosses a tier cut", "tier settled"], range=[PALETTE[1], PALETTE[0]]))
+    cuts = pd.DataFrame({"score": [float(v) for v in tier_cuts.values()], "tier": [f"{k} from {v:g}" for k, v in tier_cuts.items()]})
+    score_scale = alt.Scale(domain=[0, 100])
+    if len(data) <= 40:
+        y = alt.Y("csm:N", sort=list(data["csm"]), title=None, axis=alt.Axis(labelLimit=200))
+        base = alt.Chart(data)
+        bars = base.mark_rule(strokeWidth=3, opacity=0.7).encode(x=alt.X("low:Q", scale=score_scale, title="Overall score (0 to 100), 95% range"), x2="high:Q", y=y, color=color)
+        dots = base.mark_point(filled=True, size=50, color="#1d2733").encode(x="score:Q", y=y)
+        rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(x="score:Q")
+        labels = alt.Chart(cuts).mark_text(align="left", dx=3, dy=-4, fontSize=10, color="#5b6875").encode(x="score:Q", y=alt.value(0), text="tier:N")
+        height = max(120, 22 * len(data))
+        return alt.layer(rules, labels, bars, dots).properties(width=_WIDTH - 180, height=height, title="Overall score with its 95% range")
+    x = alt.X("order:Q", title=f"Position in the team order (1 = highest score, {len(data)} CSMs)", scale=alt.Scale(domain=[0, len(data) + 1], nice=False))
+    base = alt.Chart(data)
+    bars = base.mark_rule(strokeWidth=1.5, opacity=0.8).encode(x=x, y=alt.Y("low:Q", scale=score_scale, title="Overall score (0 to 100), 95% range"), y2="high:Q", color=color)
+    dots = base.mark_circle(size=10, color="#1d2733").encode(x=x, y="score:Q")
+    rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(y="score:Q")
+    labels = alt.Chart(cuts).mark_text(align="right", dx=-2, dy=-5, fontSize=10, color="#5b6875").encode(y="score:Q", x=alt.value(_WIDTH), text="tier:N")
+    return alt.layer(rules, labels, bars, dots).properties(width=_WIDTH, height=320, title="Overall score with its 95% range, best first")
+
+
+def score_distribution_chart(overall: pd.DataFrame, *, tier_cuts: Mapping[str, float]) -> alt.TopLevelMixin | None:
+    """Histogram of overall scores (5-point bins) coloured by tier, with the tier cuts."""
+    scores = overall.loc[overall["overall_score"].notna()]
+    if scores.empty:
+        return None
+    data = pd.DataFrame({"score": scores["overall_score"].to_numpy(float), "tier": scores["tier"].astype(str).to_numpy()})
+    tiers = ["top", "strong", "solid", "under"]
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("score:Q", bin=alt.Bin(step=5, extent=[0, 100]), title="Overall score (0 to 100)"),
+        y=alt.Y("count():Q", title="CSMs"),
+        color=alt.Color("tier:N", title="Tier", scale=alt.Scale(domain=tiers, range=[PALETTE[2], PALETTE[0], PALETTE[6], PALETTE[3]])),
+    )
+    cuts = pd.DataFrame({"score": [float(v) for v in tier_cuts.values()]})
+    rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(x="score:Q")
+    return alt.layer(bars, rules).properties(width=_WIDTH, height=220, title="Overall scores by tier")
+
+
+def rating_share_chart(check) -> alt.TopLevelMixin | None:
+    """Share of each rating against its target share (``DistributionCheck.table``)."""
+    if check is None or "target_share" not in check.table:
+        return None
+    table = check.table
+    data = pd.concat(
+        [
+            pd.DataFrame({"rating": table["category"], "share": table["share"], "series": "this quarter"}),
+            pd.DataFrame({"rating": table["category"], "share": table["target_share"], "series": "target"}),
+        ],
+        ignore_index=True,
+    )
+    order = list(table["category"])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("rating:N", sort=order, title=None),
+        yOffset=alt.YOffset("series:N", sort=["this quarter", "target"]),
+        x=alt.X("share:Q", title="Share of CSMs", axis=alt.Axis(format=".0%")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["this quarter", "target"], range=[PALETTE[0], "#c5ccd4"])),
+    ).properties(width=_WIDTH - 120, height=150, title=f"Ratings against the target distribution ({check.n} CSMs)")
+
+
+def nine_box_chart(grid: pd.DataFrame | None, *, names_per_box: int = 4) -> alt.TopLevelMixin | None:
+    """Performance × potential grid with the count and up to ``names_per_box`` names in each box."""
+    if grid is None or grid.empty:
+        return None
+    perf = ["needs_development", "meets", "exceeds"]
+    pot = ["low", "medium", "high"]
+    rows = []
+    for rec in grid.itertuples(index=False):
+        names = list(rec.names)
+        shown = names[:names_per_box] + ([f"and {len(names) - names_per_box} more"] if len(names) > names_per_box else [])
+        head = f"{int(rec.count)} CSM" + ("" if rec.count == 1 else "s")
+        rows.append({"performance": rec.performance, "potential": rec.potential, "count": int(rec.count),
+                     "label": "\n".join([head, *shown])})
+    data = pd.DataFrame(rows)
+    band = alt.Scale(type="band", paddingInner=0.04)
+    x = alt.X("performance:N", sort=perf, scale=band, title="Performance (final rating)", axis=alt.Axis(labelAngle=0))
+    y = alt.Y("potential:N", sort=list(reversed(pot)), scale=band, title="Potential (manager)")
+    cells = alt.Chart(data).mark_rect().encode(
+        x=x, y=y, color=alt.Color("count:Q", title="CSMs", scale=alt.Scale(domainMin=0, range=["#f4f6f8", "#8fb4d9"]), legend=None))
+    labels = alt.Chart(data).mark_text(fontSize=11, lineBreak="\n", lineHeight=14, color="#1d2733").encode(x=x, y=y, text="label:N")
+    return alt.layer(cells, labels).properties(width=_WIDTH, height=360, title="Nine-box: performance by potential")
+
+
+def portfolio_chart(balance: pd.DataFrame | None) -> alt.TopLevelMixin | None:
+    """Account load (accounts / target) against ARR load (ARR / ceiling) per CSM; 1.0 lines mark capacity.
+
+    Labelled: over-capacity CSMs, most loaded first (at most ``MAX_LABELS``).
+    """
+    if balance is None or balance.empty:
+        return None
+    data = pd.DataFrame({"csm": _name(balance).to_numpy(), "accounts": balance["account_load"].to_numpy(float),
+                         "arr": balance["arr_load"].to_numpy(float), "status": balance["status"].astype(str).to_numpy(),
+                         "segment": balance["segment"].astype(str).to_numpy()})
+    status_colors = alt.Scale(domain=["over", "within", "under"], range=[PALETTE[3], PALETTE[0], PALETTE[2]])
+    points = alt.Chart(data).mark_point(filled=True, size=50, opacity=0.8).encode(
+        x=alt.X("accounts:Q", title="Accounts ÷ segment target (1.0 = at target)", axis=alt.Axis(format=".1f")),
+        y=alt.Y("arr:Q", title="ARR ÷ ARR ceiling per CSM", axis=alt.Axis(format=".0%")),
+        color=alt.Color("status:N", title="Capacity", scale=status_colors),
+        shape=alt.Shape("segment:N", title="Segment"),
+    )
+    ones = pd.DataFrame({"v": [1.0]})
+    vline = alt.Chart(ones).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(x="v:Q")
+    hline = alt.Chart(ones).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(y="v:Q")
+    over = data["status"].eq("over").to_numpy()
+    flagged = _labels(data, over, data["accounts"].to_numpy() + data["arr"].to_numpy())
+    text = alt.Chart(flagged).mark_text(align="left", dx=6, dy=-4, fontSize=11, color="#1d2733").encode(x="accounts:Q", y="arr:Q", text="csm:N")
+    return alt.layer(vline, hline, points, text).properties(width=_WIDTH, height=320, title="Portfolio load per CSM")

@@ -1,0 +1,157 @@
+"""Frames the report's sections show, assembled from the models' outputs (no new figures).
+
+* ``model_fit``: how well the expectation model predicted the review
+  quarter's accounts out of fold — churn Brier score ``mean((p_k − y_k)²)``,
+  churn ROC AUC (when both outcomes occur) and the root mean squared error of
+  the ARR ratio ``sqrt(mean((r_k − r̂_k)²))``.
+* ``rating_evidence``: model, manager and final rating per CSM beside the
+  evidence a calibration room asks for (score and its 95% range, strongest
+  and weakest category, book-adjusted churn and NRR, flags).
+* ``decision_rows``, ``moves_with_names``: the decisions and rebalancing
+  moves with names beside ids.
+* ``book_adjusted_view``, ``ranks_view``, ``csm_display``: display frames that
+  stay readable at 200 CSMs (merged text columns; past ``FULL_TABLE_MAX``
+  CSMs the funnel and rank tables list only the CSMs to discuss).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["model_fit", "rating_evidence", "decision_rows", "moves_with_names", "book_adjusted_view", "ranks_view", "csm_display", "FULL_TABLE_MAX"]
+
+
+def model_fit(expected: pd.DataFrame) -> dict[str, float]:
+    """``n_accounts``, ``churn_events``, ``brier``, ``auc`` (NaN with one outcome only) and ``ratio_rmse``."""
+    y = expected["churned"].to_numpy(dtype=float)
+    p = expected["expected_churn"].to_numpy(dtype=float)
+    auc = float("nan")
+    if 0 < y.sum() < len(y):
+        from sklearn.metrics import roc_auc_score
+
+        auc = float(roc_auc_score(y, p))
+    ratio_err = expected["arr_ratio"].to_numpy(dtype=float) - expected["expected_ratio"].to_numpy(dtype=float)
+    return {
+        "n_accounts": int(len(y)),
+        "churn_events": int(y.sum()),
+        "brier": float(np.mean((p - y) ** 2)) if len(y) else float("nan"),
+        "auc": auc,
+        "ratio_rmse": float(np.sqrt(np.mean(ratio_err**2))) if len(y) else float("nan"),
+    }
+
+
+def _pts(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value * 100:+.1f} pts"
+
+
+def rating_evidence(
+    merged: pd.DataFrame,
+    csm_table: pd.DataFrame,
+    adjusted: pd.DataFrame | None,
+    ranks: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """``merge_ratings`` output (disagreements first) plus ``name``, ``flags`` and an ``evidence`` sentence."""
+    out = merged.assign(csm_id=merged["csm_id"].astype(str))
+    view = csm_table.set_index("csm_id")
+    out["name"] = out["csm_id"].map(view["name"])
+    out["flags"] = out["csm_id"].map(view["flags"])
+    adj = adjusted.set_index("csm_id") if adjusted is not None else None
+    rk = ranks.set_index("csm_id") if ranks is not None else None
+    sentences = []
+    for csm in out["csm_id"]:
+        row = view.loc[csm] if csm in view.index else None
+        parts = []
+        if row is not None and pd.notna(row["overall_score"]):
+            score = f"overall {row['overall_score']:.1f} / 100 ({row['tier']}"
+            if rk is not None and csm in rk.index and pd.notna(rk.loc[csm, "score_low"]):
+                score += f"; 95% range {rk.loc[csm, 'score_low']:.0f} to {rk.loc[csm, 'score_high']:.0f}"
+            parts.append(score + ")")
+            if row["strongest"]:
+                parts.append(f"strongest {row['strongest']} {row['strongest_score']:.0f}, weakest {row['weakest']} {row['weakest_score']:.0f}")
+        if adj is not None and csm in adj.index:
+            parts.append(f"churn vs book {_pts(adj.loc[csm, 'churn_diff'])}, NRR vs book {_pts(adj.loc[csm, 'nrr_diff'])}")
+        if row is not None and row["flags"] != "none":
+            parts.append(f"flags: {row['flags']}")
+        sentences.append("; ".join(parts) if parts else "no scores this quarter")
+    out["evidence"] = sentences
+    return out
+
+
+def decision_rows(decisions: pd.DataFrame, merged: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Each decision beside the model's and the manager's rating: ``csm_id``, ``name``, ``model_rating``,
+    ``manager_rating``, ``final_rating``, ``is_override``, ``reason``, ``decided_by``; overrides first."""
+    names = scores.assign(csm_id=scores["csm_id"].astype(str)).set_index("csm_id")["name"]
+    manager = merged.assign(csm_id=merged["csm_id"].astype(str)).set_index("csm_id")["manager_rating"]
+    out = decisions.assign(csm_id=decisions["csm_id"].astype(str))
+    out = out.assign(name=out["csm_id"].map(names), manager_rating=out["csm_id"].map(manager))
+    columns = ["csm_id", "name", "model_rating", "manager_rating", "final_rating", "is_override", "reason", "decided_by"]
+    out = out[columns].assign(is_override=out["is_override"].map({True: "yes", False: "no"}))
+    return out.sort_values(["is_override", "csm_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def moves_with_names(moves: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """``rebalancing_moves`` output with ``from_name`` and ``to_name``."""
+    names = scores.assign(csm_id=scores["csm_id"].astype(str)).set_index("csm_id")["name"]
+    return moves.assign(from_name=moves["from_csm_id"].astype(str).map(names), to_name=moves["to_csm_id"].astype(str).map(names))
+
+
+FULL_TABLE_MAX = 40
+
+
+def _limit_text(row: pd.Series) -> str:
+    parts = []
+    for measure, label, worse in (("churn", "churn", "above"), ("nrr", "NRR", "below")):
+        pos95, pos998 = str(row[f"{measure}_position_95"]), str(row[f"{measure}_position_998"])
+        if pos95 != "inside":
+            side = "worse" if pos95 == worse else "better"
+            parts.append(f"{label} {side} than the book ({'beyond 99.8%' if pos998 != 'inside' else 'beyond 95%'})")
+    if row.get("note"):
+        parts.append("small book")
+    return "; ".join(parts) if parts else "inside both limits"
+
+
+def book_adjusted_view(adjusted: pd.DataFrame | None, *, full_up_to: int = FULL_TABLE_MAX) -> pd.DataFrame | None:
+    """The funnel table: everyone up to ``full_up_to`` CSMs, else only those outside a 95% limit;
+    ``limits`` says which limit each crossed."""
+    if adjusted is None:
+        return None
+    out = adjusted.assign(limits=[_limit_text(r) for _, r in adjusted.iterrows()])
+    if len(out) > full_up_to:
+        out = out.loc[out["limits"].ne("inside both limits") & out["limits"].ne("small book")]
+    return out.reset_index(drop=True)
+
+
+def ranks_view(ranks: pd.DataFrame | None, *, full_up_to: int = FULL_TABLE_MAX) -> pd.DataFrame | None:
+    """Rank intervals as text columns (``score_range``, ``rank_range``, ``tier_range``); past ``full_up_to``
+    CSMs only those marked for discussion."""
+    if ranks is None:
+        return None
+    ranked = ranks.loc[ranks["median_rank"].notna()]
+    n = len(ranked)
+    out = ranks.assign(
+        score_range=[f"{lo:.0f} to {hi:.0f}" if pd.notna(lo) else "—" for lo, hi in zip(ranks["score_low"], ranks["score_high"])],
+        rank_range=[f"{m:.0f} ({lo:.0f} to {hi:.0f} of {n})" if pd.notna(m) else "not ranked"
+                    for m, lo, hi in zip(ranks["median_rank"], ranks["rank_low"], ranks["rank_high"])],
+        tier_range=[("—" if lo is None or pd.isna(lo) else (lo if lo == hi else f"{lo} to {hi}"))
+                    for lo, hi in zip(ranks["tier_low"], ranks["tier_high"])],
+    )
+    if len(out) > full_up_to:
+        out = out.loc[out["discuss"].to_numpy(bool)]
+    return out.reset_index(drop=True)
+
+
+def csm_display(csm_table: pd.DataFrame) -> pd.DataFrame:
+    """The CSM-by-CSM table with merged text columns so it fits a page: ``book``, ``score``,
+    ``strong_weak`` beside ``name``, ``tier``, ``final_rating``, ``flags`` and ``coaching_focus``."""
+    def score(value, change):
+        if pd.isna(value):
+            return "no score"
+        return f"{value:.1f}" + (f" ({change:+.1f})" if pd.notna(change) else "")
+
+    return csm_table.assign(
+        book=[f"{s}, {int(n) if pd.notna(n) else 0} accounts" for s, n in zip(csm_table["segment"], csm_table["n_accounts"])],
+        score=[score(v, c) for v, c in zip(csm_table["overall_score"], csm_table["overall_change"])],
+        strong_weak=[f"{s} {hs:.0f} / {w} {ws:.0f}" if s else "—" for s, hs, w, ws in
+                     zip(csm_table["strongest"], csm_table["strongest_score"], csm_table["weakest"], csm_table["weakest_score"])],
+    )
