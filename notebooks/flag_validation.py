@@ -21,18 +21,91 @@ period = ""
 # %%
 from calibrate import present
 
-view = present.load_leadership(bundle_dir)
+report = present.load_leadership(bundle_dir)["flag_validation"]
 
 # %%
-present.show_title("AI flag validation", f"Flags raised in {period}", badge="Leadership only")
+present.show_title(report.title, report.subtitle, badge="Leadership only")
+present.show_text(report.headline)
+present.show_kpis(report.kpis)
+present.show_note(report.intro_note, kind=report.intro_kind)
 
 # %% [markdown]
-# ## Flags raised in the period
+# ## Verdicts
 
 # %%
 present.show_table(
-    view.tables.get("flag_counts"),
-    labels={"kind": "Flag kind", "n_flags": "Flags raised"},
-    formats={"n_flags": "int"},
-    empty_note="No AI flags were supplied (the optional ai_flags table is absent or empty).",
+    report.verdicts,
+    columns=["Flag kind", "Outcome", "Verdict"],
+    empty_note="No verdicts: there were no AI flags to judge.",
 )
+present.show_text(report.kind_summary)
+present.show_note(report.notes_text, kind="warning")
+
+# %% [markdown]
+# ### The numbers behind each verdict
+
+# %%
+present.show_table(
+    report.verdicts,
+    columns=["Flag kind", "Outcome", "In one sentence"],
+    empty_note="No verdicts: there were no AI flags to judge.",
+)
+
+# %% [markdown]
+# ## The panel: which account-quarters were judged
+
+# %%
+present.show_text(report.panel_text)
+present.show_table(report.panel, empty_note="No panel: there were no AI flags to judge.")
+
+# %% [markdown]
+# ## Alert view: when a flag fired, how often was it right?
+
+# %%
+present.show_note(report.alerts_note)
+present.show_table(report.alerts, caption="How often a flag was right", empty_note="No alert figures: there were no AI flags to judge.")
+present.show_table(report.timing, caption="How early it warned, and the load on CSMs", empty_note="No alert figures: there were no AI flags to judge.")
+
+# %%
+present.show_chart(
+    report.lift_chart,
+    caption="Lift of each flag kind with its 95% account-bootstrap interval. Right of the dashed line at 1×: flagged accounts had the event more often than the average account.",
+    empty_note="No lift chart: there were no AI flags to judge.",
+)
+
+# %%
+present.show_chart(
+    report.lead_time_chart,
+    caption="Days from the latest qualifying flag to each event it warned of (box: middle half of events; line: median; whiskers: shortest and longest).",
+    empty_note="No lead times: no event was preceded by a flag.",
+)
+
+# %% [markdown]
+# ## Model view: do flags add to what health, segment, ARR, tenure and renewal timing already say?
+
+# %%
+present.show_note(report.models_note)
+present.show_table(report.tested, caption="What the models were tested on (rolling origin: each quarter predicted by a model trained on earlier quarters only)", empty_note="No model could be judged: too few events in the tested quarters.")
+present.show_table(report.models, caption="Model quality on the tested quarters, with 95% account-bootstrap intervals", empty_note="No model could be judged: too few events in the tested quarters.")
+
+# %%
+present.show_chart(
+    report.reliability_chart,
+    caption="Reliability: observed event rate against the predicted probability, in ten bins of equal size, for the baseline M0 and the flag model with the highest AUC. Points on the dashed diagonal are well calibrated.",
+    empty_note="No reliability curve: no model could be judged.",
+)
+
+# %% [markdown]
+# ## What CSMs did with the flags (descriptive, not causal)
+
+# %%
+present.show_note(report.response_note, kind="warning")
+present.show_table(report.response, empty_note="No response figures: there were no AI flags to judge.")
+
+# %% [markdown]
+# ## Score validity: did last quarter's scores come before better results? (descriptive)
+
+# %%
+present.show_note(report.validity_note, kind="warning")
+present.show_text(report.validity_summary)
+present.show_table(report.validity, empty_note="Score validity needs at least two scored quarters in a row.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from calibrate.errors import InsufficientDataError
-from calibrate.models.expected import book_adjusted, expected_outcomes, funnel_limits_binomial
+from calibrate.models.expected import book_adjusted, expected_outcomes, funnel_limits_binomial, poisson_binomial_pmf
 
 
 def simulate(n_csm: int = 24, *, seed: int = 0, books: tuple[int, int] = (15, 40), skill: dict | None = None,
@@ -145,11 +146,20 @@ def test_book_adjusted_by_hand():
     assert b["nrr_se"] == pytest.approx(sigma / math.sqrt(3))
     assert b["nrr_low_95"] == pytest.approx(0.93 - 1.959964 * sigma / math.sqrt(3), rel=1e-6)
     assert a["n_eff"] == pytest.approx(4.0)
-    # Exact binomial limits at n = 4, p = 1/8: P(X=0) = .586, P(X<=1) = .921, P(X<=2) = .9888, P(X<=3) = .99976.
-    assert a["churn_low_95"] == 0.0
-    assert a["churn_high_95"] == pytest.approx(2 / 4)
-    assert a["churn_high_998"] == pytest.approx(3 / 4)  # 99.8%: first k with P(X<=k) >= .999
+    # Churn: a has O = 1, E = 0.8, V = 4 * .2 * .8 = .64; b has O = 0, E = .4, V = .36.
+    assert a["churns"] == 1 and b["churns"] == 0
+    assert a["e_churns"] == pytest.approx(0.8)
+    assert a["var_churns"] == pytest.approx(0.64)
+    assert b["var_churns"] == pytest.approx(0.36)
+    assert a["churn_high_95"] == pytest.approx(1.959964 * 0.8 / 4, rel=1e-6)
+    assert a["churn_low_998"] == pytest.approx(-3.090232 * 0.8 / 4, rel=1e-6)
+    # Exact tails: P(O <= 1) = .8^4 + 4 * .2 * .8^3 = .8192; P(O >= 1) = 1 - .8^4 = .5904.
+    assert a["p_low"] == pytest.approx(0.8192)
+    assert a["p_high"] == pytest.approx(0.5904)
+    assert b["p_low"] == pytest.approx(0.9**4)
+    assert b["p_high"] == pytest.approx(1.0)
     assert a["churn_position_95"] == "inside"
+    assert b["churn_position_95"] == "inside"
     # Sorted best NRR difference first.
     assert list(ba.index) == ["b", "a"]
 
@@ -178,3 +188,118 @@ def test_bad_arguments_name_the_argument():
         expected_outcomes(simulate(seed=1), n_splits=1, seed=1)
     with pytest.raises(CalibrateError, match=r"'method' argument must be 'exact' or 'normal'\. Got 'wald' instead"):
         book_adjusted(hand_expected(), method="wald")
+
+
+def brute_force_pmf(p: list[float]) -> np.ndarray:
+    """P(O = j) by listing every churn / no-churn combination of the accounts."""
+    out = np.zeros(len(p) + 1)
+    for outcome in itertools.product([0, 1], repeat=len(p)):
+        out[sum(outcome)] += math.prod(pk if y else 1 - pk for pk, y in zip(p, outcome))
+    return out
+
+
+def test_poisson_binomial_by_hand_and_by_brute_force():
+    pmf = poisson_binomial_pmf(np.array([0.1, 0.2, 0.5]))
+    # By hand: P(0) = .9 * .8 * .5; P(3) = .1 * .2 * .5; P(1) = .1*.8*.5 + .9*.2*.5 + .9*.8*.5.
+    assert pmf == pytest.approx([0.36, 0.49, 0.14, 0.01])
+    assert pmf == pytest.approx(brute_force_pmf([0.1, 0.2, 0.5]))
+    rng = np.random.default_rng(17)
+    books = [rng.uniform(0, 1, int(m)) for m in rng.integers(1, 11, 6)]
+    padded = np.zeros((len(books), 10))
+    for i, book in enumerate(books):
+        padded[i, : len(book)] = book
+    together = poisson_binomial_pmf(padded)  # padding with p = 0 must change nothing
+    for i, book in enumerate(books):
+        expected = brute_force_pmf(list(book))
+        assert poisson_binomial_pmf(book) == pytest.approx(expected, abs=1e-12)
+        assert together[i, : len(book) + 1] == pytest.approx(expected, abs=1e-12)
+        assert together[i, len(book) + 1 :] == pytest.approx(0.0, abs=1e-15)
+
+
+def test_exact_tails_in_book_adjusted_match_the_pmf():
+    # One book of three accounts (p = .1, .2, .5) per CSM, with 0, 1, 2 and 3 churns.
+    p = [0.1, 0.2, 0.5]
+    rows = [{"csm_id": f"o{o}", "start_arr": 100.0, "end_arr": 0.0 if k < o else 100.0, "churned": k < o,
+             "arr_ratio": 0.0 if k < o else 1.0, "expected_churn": pk, "expected_ratio": 1.0}
+            for o in range(4) for k, pk in enumerate(p)]
+    ba = book_adjusted(pd.DataFrame(rows)).set_index("csm_id")
+    pmf = brute_force_pmf(p)
+    for o in range(4):
+        assert ba.loc[f"o{o}", "p_low"] == pytest.approx(pmf[: o + 1].sum())
+        assert ba.loc[f"o{o}", "p_high"] == pytest.approx(pmf[o:].sum())
+    # Three churns where .01 was the chance: worse than the book at 95%, not at 99.8% (.01 > .001).
+    assert ba.loc["o3", "churn_position_95"] == "above"
+    assert ba.loc["o3", "churn_position_998"] == "inside"
+    # No churn is likely (.36) here: never "better than the book".
+    assert ba.loc["o0", "churn_position_95"] == "inside"
+
+
+def simulate_model_true(n_csms: int, seed: int, *, bad: str | None = None) -> pd.DataFrame:
+    """Books of 5 to 110 accounts whose churn follows the stated p_k exactly.
+
+    ``bad`` names one CSM with a mid-sized, mid-risk book (60 accounts, mean p about .08, so E about 5)
+    who churns three times p_k."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for c in range(n_csms):
+        n = int(rng.integers(5, 111))
+        risk = rng.choice([0.01, 0.03, 0.08, 0.2])  # calm to hard books
+        if f"c{c:03d}" == bad:
+            n, risk = 60, 0.08
+        p = np.clip(rng.beta(2, 2 / risk - 2, n), 1e-4, 0.95)
+        truth = np.minimum(3 * p, 1.0) if f"c{c:03d}" == bad else p
+        churned = rng.random(n) < truth
+        s = rng.lognormal(10, 1, n)
+        frames.append(pd.DataFrame({"csm_id": f"c{c:03d}", "start_arr": s, "end_arr": np.where(churned, 0.0, s),
+                                    "churned": churned, "arr_ratio": np.where(churned, 0.0, 1.0),
+                                    "expected_churn": p, "expected_ratio": 1 - p}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_when_the_model_is_true_the_limits_hold_their_rates():
+    # 10 seeded teams of 200 CSMs = 2,000 CSM-quarters where the model is exactly right.
+    # Tolerance: the nominal rate + 3 binomial standard errors over 2,000 (95%: .05 + .015; 99.8%: .002 + .003).
+    # The exact test on a discrete count is conservative, so the observed shares sit at or below nominal.
+    tables = [book_adjusted(simulate_model_true(200, seed)) for seed in range(10)]
+    ba = pd.concat(tables, ignore_index=True)
+    out95 = ba["churn_position_95"].ne("inside").mean()
+    out998 = ba["churn_position_998"].ne("inside").mean()
+    assert out95 <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / len(ba))
+    assert out998 <= 0.002 + 3 * math.sqrt(0.002 * 0.998 / len(ba))
+    assert out95 > 0  # the test does fire on chance extremes: it is not simply blind
+    # Zero-churn CSMs whose book expected about one churn (P(no churn) ~ e^-1) are ordinary: all inside.
+    zero_near_one = ba.loc[ba["churns"].eq(0) & ba["e_churns"].between(0.5, 2.0)]
+    assert len(zero_near_one) >= 20
+    assert zero_near_one["churn_position_95"].eq("inside").all()
+    assert (zero_near_one["p_low"] > 0.025).all()
+    # The same CSMs under the earlier rule (team rate + diff against binomial limits around the team rate):
+    # many fell below, which is the defect this replaces.
+    team = ba["team_churn_rate"].to_numpy()
+    old_low = np.array([funnel_limits_binomial(np.array([n]), t, alpha=0.05)[0][0] for n, t in zip(ba["n_accounts"], team)])
+    old_below = (ba["adjusted_churn_rate"].to_numpy() < old_low)[ba.index.isin(zero_near_one.index)]
+    assert old_below.sum() > 0
+
+
+def test_normal_limits_sit_on_the_drawn_funnel():
+    ba = book_adjusted(simulate_model_true(40, seed=3))
+    # On the precision axis churn_n_eff = v̄ n² / V, the limits ± z √V / n are ± z √(v̄ / churn_n_eff).
+    drawn = 1.959964 * np.sqrt(ba["team_churn_var"] / ba["churn_n_eff"])
+    assert ba["churn_high_95"].to_numpy() == pytest.approx(drawn.to_numpy(), rel=1e-6)
+    assert ba["churn_low_95"].to_numpy() == pytest.approx(-drawn.to_numpy(), rel=1e-6)
+    assert ba["churn_diff"].to_numpy() == pytest.approx(((ba["churns"] - ba["e_churns"]) / ba["n_accounts"]).to_numpy())
+
+
+def test_a_csm_churning_three_times_the_model_is_flagged_worse():
+    ba = book_adjusted(simulate_model_true(200, seed=21, bad="c007")).set_index("csm_id")
+    bad = ba.loc["c007"]
+    assert bad["churns"] > bad["e_churns"]
+    assert bad["churn_position_95"] == "above"
+    assert bad["p_high"] < 0.001
+    assert bad["churn_position_998"] == "above"
+    # Power, not luck: over ten seeded teams the same planted CSM (E about 5, true churn about 15)
+    # is beyond the 95% limit in at least seven.
+    flagged = sum(
+        book_adjusted(simulate_model_true(200, seed, bad="c007")).set_index("csm_id").loc["c007", "churn_position_95"] == "above"
+        for seed in range(21, 31)
+    )
+    assert flagged >= 7

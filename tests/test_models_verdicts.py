@@ -45,7 +45,8 @@ def row(**changes):
 
 def test_sentence_carries_the_numbers():
     text = verdict_sentence(row())
-    for part in ("churn risk", "90 days", "2.5x", "1.9x", "3.1x", "0.71", "0.78", "+0.070", "42%", "37 days"):
+    assert text.startswith("Churn risk flags predicted churn")
+    for part in ("Churn risk", "90 days", "2.5x", "1.9x", "3.1x", "0.71", "0.78", "+0.070", "42%", "37 days"):
         assert part in text
     assert text.count(".") >= 1 and "\n" not in text
 

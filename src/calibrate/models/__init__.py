@@ -26,6 +26,7 @@ from .flag_models import (
     holdout_metrics,
     reliability_curve,
     time_split,
+    rolling_splits,
 )
 from .panel import HorizonPanel, Panel, build_panel, churn_signals, escalation_events, panel_for_horizon
 from .validity import ValidityTable, prepare_score_validity, score_validity
@@ -59,6 +60,7 @@ __all__ = [
     "caught_events",
     "response_table",
     "time_split",
+    "rolling_splits",
     "design_matrix",
     "fit_matrix",
     "fit_and_predict",

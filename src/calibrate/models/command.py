@@ -53,7 +53,9 @@ class FlagValidation:
     ``table`` is ``flag_validation.csv`` as a frame; ``panel_summary`` has one
     row per horizon (rows kept, drops and why); ``alerts``, ``models``,
     ``reliability`` and ``response`` are the detailed views; ``notes`` says
-    what could not be computed and why.
+    what could not be computed and why. ``lead_times`` holds every caught
+    event's lead time (the distribution behind the median and IQR);
+    ``test_quarters`` and ``min_events`` are the settings the verdicts used.
     """
 
     period: str
@@ -66,6 +68,9 @@ class FlagValidation:
     notes: tuple[str, ...] = ()
     response_note: str = RESPONSE_NOTE
     horizons: tuple[int, ...] = field(default=())
+    lead_times: pd.DataFrame | None = None
+    test_quarters: int = 0
+    min_events: int = 20
 
 
 def _period(params: Params, period: Period | str | None) -> Period:
@@ -91,7 +96,7 @@ def validate_flags(dataset: Dataset, params: Params, period: Period | str | None
     flags = dataset.get("ai_flags")
     if flags is None or flags.empty:
         note = "No ai_flags table in the data: there are no AI flags to validate."
-        return _empty(quarter.label, (note,), horizons)
+        return _empty(quarter.label, (note,), horizons, settings.test_quarters, settings.min_events)
     notes: list[str] = []
     outcomes: tuple[str, ...] = ("churn", "escalation")
     if dataset.get("tickets") is None:
@@ -130,13 +135,18 @@ def validate_flags(dataset: Dataset, params: Params, period: Period | str | None
         response=pd.concat([r.response for r in results], ignore_index=True),
         notes=tuple(notes),
         horizons=horizons,
+        lead_times=pd.concat([r.lead_times for r in results], ignore_index=True),
+        test_quarters=settings.test_quarters,
+        min_events=settings.min_events,
     )
 
 
-def _empty(period: str, notes: tuple[str, ...], horizons: tuple[int, ...]) -> FlagValidation:
+def _empty(period: str, notes: tuple[str, ...], horizons: tuple[int, ...], test_quarters: int,
+           min_events: int) -> FlagValidation:
     empty = pd.DataFrame()
     return FlagValidation(period, _order(pd.DataFrame(columns=list(FLAG_VALIDATION_COLUMNS))), empty, empty,
-                          empty, empty, empty, notes, horizons=horizons)
+                          empty, empty, empty, notes, horizons=horizons, lead_times=empty,
+                          test_quarters=test_quarters, min_events=min_events)
 
 
 def _order(table: pd.DataFrame) -> pd.DataFrame:

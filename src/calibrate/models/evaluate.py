@@ -22,14 +22,14 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .alerts import OUTCOMES, alert_table, response_table
+from .alerts import OUTCOMES, alert_table, caught_events, response_table
 from .bootstrap import BootstrapPlan, bootstrap_auc, bootstrap_sums, percentile_interval
 from .flag_models import (Split, design_matrix, fit_matrix, flag_columns, holdout_metrics, reliability_curve,
                           rolling_splits)
 from .panel import HorizonPanel
 from .verdicts import decide_verdict, verdict_sentence
 
-__all__ = ["HorizonResult", "evaluate_horizon", "lift_intervals"]
+__all__ = ["HorizonResult", "evaluate_horizon", "lift_intervals", "lead_time_table", "brier_replicates"]
 
 _NAN = float("nan")
 
@@ -43,6 +43,7 @@ class HorizonResult:
     models: pd.DataFrame
     reliability: pd.DataFrame
     response: pd.DataFrame
+    lead_times: pd.DataFrame | None = None
 
 
 def lift_intervals(
@@ -80,6 +81,50 @@ def lift_intervals(
             lift = (totals[:, fe_col] / totals[:, f_col]) / (totals[:, e_col] / totals[:, 0])
             out[key] = percentile_interval(lift)
     return out
+
+
+def brier_replicates(y_test: np.ndarray, scores: dict[str, np.ndarray], row_account: np.ndarray,
+                     plan: BootstrapPlan) -> dict[str, np.ndarray]:
+    """Brier score of every model on each of ``plan``'s resamples (paired, like ``bootstrap_auc``).
+
+    Per account a: squared errors ``sum (p - y)^2`` and rows; a resample's
+    Brier is ``sum c_a se_a / sum c_a n_a``.
+    """
+    y = np.asarray(y_test, dtype=float)
+    names = list(scores)
+    per_row = np.column_stack([np.ones(len(y))] + [(np.asarray(scores[n], float) - y) ** 2 for n in names])
+    per_account = np.zeros((plan.n_accounts, per_row.shape[1]))
+    np.add.at(per_account, row_account, per_row)
+    totals = bootstrap_sums(per_account, plan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {n: totals[:, i + 1] / totals[:, 0] for i, n in enumerate(names)}
+
+
+def lead_time_table(
+    panel: HorizonPanel,
+    flags: pd.DataFrame,
+    *,
+    kinds: Sequence[str],
+    lookback_days: int,
+    min_lead_days: int,
+    outcomes: Sequence[str] = OUTCOMES,
+) -> pd.DataFrame:
+    """Every caught event's lead time: ``flag_kind``, ``outcome``, ``horizon_days``, ``lead_days``.
+
+    The rows behind the alert view's median and quartiles (``caught_events``:
+    the latest flag in ``[t0 - L, t0)`` at least ``min_lead_days`` before the event).
+    """
+    parts = []
+    for outcome in outcomes:
+        for kind in kinds:
+            caught = caught_events(panel.frame, flags, kind=kind, outcome=outcome, lookback_days=lookback_days,
+                                   min_lead_days=min_lead_days)
+            parts.append(pd.DataFrame({"flag_kind": kind, "outcome": outcome, "horizon_days": panel.horizon_days,
+                                       "lead_days": caught["lead_days"].to_numpy(float)}))
+    if not parts:
+        return pd.DataFrame({"flag_kind": pd.Series(dtype=object), "outcome": pd.Series(dtype=object),
+                             "horizon_days": pd.Series(dtype=int), "lead_days": pd.Series(dtype=float)})
+    return pd.concat(parts, ignore_index=True)
 
 
 def evaluate_horizon(
@@ -128,16 +173,27 @@ def evaluate_horizon(
                 curves.append(curve.assign(outcome=outcome, horizon_days=panel.horizon_days,
                                            model="M0" if name == "M0" else f"M1[{name}]"))
             boot = bootstrap_auc(y_test, fits, row_account[origin.test_rows], plan)
+            briers = brier_replicates(y_test, fits, row_account[origin.test_rows], plan)
             last = splits[origin.used[-1]]
             for name in fits:
                 low, high = percentile_interval(boot[name])
+                extra = {"brier_low": percentile_interval(briers[name])[0],
+                         "brier_high": percentile_interval(briers[name])[1]}
+                if name != "M0":
+                    m1, m0 = metrics[name], metrics["M0"]
+                    gain_low, gain_high = percentile_interval(boot[name] - boot["M0"])
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        skill_low, skill_high = percentile_interval(1 - briers[name] / briers["M0"])
+                    extra |= {"auc_gain": m1["auc"] - m0["auc"], "auc_gain_low": gain_low, "auc_gain_high": gain_high,
+                              "brier_skill": 1 - m1["brier"] / m0["brier"] if m0["brier"] > 0 else _NAN,
+                              "brier_skill_low": skill_low, "brier_skill_high": skill_high}
                 model_rows.append({
                     "outcome": outcome, "horizon_days": panel.horizon_days,
                     "model": "M0" if name == "M0" else f"M1[{name}]",
                     "n_train": len(last.train), "n_test": len(origin.test_rows),
                     "n_train_events": origin.n_train_events, "n_test_events": origin.n_test_events,
                     "n_origins": len(origin.used),
-                    **metrics[name], "auc_low": low, "auc_high": high,
+                    **metrics[name], "auc_low": low, "auc_high": high, **extra,
                     "train_quarters": ";".join(last.train_quarters), "test_quarters": origin.test_quarters,
                 })
         for kind in kinds:
@@ -162,6 +218,8 @@ def evaluate_horizon(
         reliability=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
             columns=["bin", "mean_predicted", "observed_rate", "outcome", "horizon_days", "model"]),
         response=response,
+        lead_times=lead_time_table(panel, flags, kinds=kinds, lookback_days=lookback_days,
+                                   min_lead_days=min_lead_days, outcomes=outcomes),
     )
 
 
@@ -201,18 +259,21 @@ def _pooled_predictions(frame: pd.DataFrame, y: np.ndarray, splits: Sequence[Spl
                         flag_x: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
     """M0 and every M1 fitted once per origin; test probabilities concatenated in origin order."""
     parts: dict[str, list[np.ndarray]] = {"M0": [], **{kind: [] for kind in kinds}}
+    warm: dict[str, object] = {}  # each model starts from its fit on the previous (nested) origin
     for i in used:
         split = splits[i]
         if i not in base_x:
             base_x[i] = design_matrix(frame, train_rows=split.train)
         x0 = base_x[i]
-        fits = {"M0": fit_matrix(x0, y, split, name="M0")}
+        fits = {"M0": fit_matrix(x0, y, split, name="M0", warm=warm.get("M0"))}
         for kind in kinds:
-            fits[kind] = fit_matrix(np.hstack([x0, flag_x[kind]]), y, split, name=f"M1[{kind}]")
+            fits[kind] = fit_matrix(np.hstack([x0, flag_x[kind]]), y, split, name=f"M1[{kind}]",
+                                    warm=warm.get(kind))
         if any(fit.probability is None for fit in fits.values()):
             return None
         for name, fit in fits.items():
             parts[name].append(fit.probability)
+            warm[name] = fit.pipeline
     return {name: np.concatenate(p) for name, p in parts.items()}
 
 

@@ -62,12 +62,13 @@ def verdict_sentence(row: dict) -> str:
     ``min_lead_days``, ``n_test_events``).
     """
     kind = str(row["flag_kind"]).replace("_", " ")
+    kind_cap = kind[:1].upper() + kind[1:]
     noun, verb = _OUTCOME_WORDS.get(row["outcome"], (row["outcome"], f"had {row['outcome']}"))
     days = int(row["horizon_days"])
     verdict = row["verdict"]
     if verdict == "insufficient_data":
         return (
-            f"Too little history to judge \"{kind}\" flags against {noun} within {days} days: "
+            f"Too little history to judge {kind} flags against {noun} within {days} days: "
             f"{int(row['n_events'])} events in all and {int(row.get('n_test_events', 0))} in the quarters the "
             f"models could be tested on, where at least {int(row.get('min_events', 20))} are needed "
             f"(and as many in the quarters before each one to train on)."
@@ -90,7 +91,7 @@ def verdict_sentence(row: dict) -> str:
         if lead is not None and not math.isnan(lead):
             catch_part += f", typically {lead:.0f} days before"
     if verdict == "predictive":
-        head = f"\"{kind}\" flags predicted {noun} within {days} days"
+        head = f"{kind_cap} flags predicted {noun} within {days} days"
     else:
-        head = f"\"{kind}\" flags did not reliably predict {noun} within {days} days"
+        head = f"{kind_cap} flags did not reliably predict {noun} within {days} days"
     return f"{head}: {lift_part}, and {auc_part}{catch_part}."
