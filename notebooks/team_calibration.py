@@ -64,7 +64,7 @@ present.show_table(report.rating_table,
 # %%
 present.show_note(notes["expected"])
 present.show_chart(team.funnel_plot(report.book_adjusted, measure="churn"),
-                   caption="Each dot is a CSM. Dashed: 95% limits; solid: 99.8% limits around the team's churn rate. Below the funnel is better.",
+                   caption="Each dot is a CSM: churn rate minus what the book predicts. Dashed: 95% limits; solid: 99.8% limits. Hollow dots crossed a line only by the approximation (the exact test says chance). Below the funnel is better.",
                    empty_note="No funnel plot: book-adjusted performance could not be computed.")
 present.show_chart(team.funnel_plot(report.book_adjusted, measure="nrr"),
                    caption="Each dot is a CSM. Dashed: 95% limits; solid: 99.8% limits around the team's NRR. Above the funnel is better.",

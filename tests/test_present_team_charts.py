@@ -65,6 +65,20 @@ def test_funnel_plot_draws_and_labels_at_most_eight(measure, n_csms):
     assert len(shown) == min(8, outside)
 
 
+def test_churn_funnel_draws_a_chance_crossing_hollow_and_says_so():
+    # One churn where the book expected about 0.05: past the normal 95% line, yet P(O >= 1) is about 5%.
+    rows = [{"csm_id": f"C{c:03d}", "start_arr": 100.0, "end_arr": 100.0, "churned": False, "expected_churn": 0.1,
+             "expected_ratio": 1.0, "arr_ratio": 1.0} for c in range(1, 20) for _ in range(20)]
+    rows += [{"csm_id": "C000", "start_arr": 100.0, "end_arr": 0.0 if a == 0 else 100.0, "churned": a == 0,
+              "expected_churn": 0.0025, "expected_ratio": 1.0, "arr_ratio": 0.0 if a == 0 else 1.0} for a in range(20)]
+    adjusted = book_adjusted(pd.DataFrame(rows))
+    row = adjusted.set_index("csm_id").loc["C000"]
+    assert row["churn_diff"] > row["churn_high_95"] and row["churn_position_95"] == "inside"
+    svg = chart_to_svg(funnel_plot(adjusted, measure="churn"))
+    assert "within chance (exact test)" in svg
+    assert "hollow" in svg
+
+
 def test_funnel_plot_rejects_an_unknown_measure():
     with pytest.raises(ValueError, match="measure"):
         funnel_plot(_adjusted(5), measure="grr")

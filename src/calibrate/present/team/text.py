@@ -99,7 +99,10 @@ def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any]) -> str:
     return (
         f"Each account's churn and ARR ratio are predicted from its book facts alone (segment, ARR, health and tenure at the start, "
         f"renewal due), by a model fitted on the accounts of {span} with every CSM predicted by a model that never saw their "
-        f"accounts. {quality} Observed minus expected is what the CSM added or lost beyond the book. {outside} "
+        f"accounts. {quality} Observed minus expected is what the CSM added or lost beyond the book. "
+        "For churn, a CSM is outside a limit only when the exact chance of so few (or so many) churns, given the "
+        "predicted churn odds of their own accounts, is below 2.5% (0.1% for the 99.8% limit): a book that expected "
+        f"about one churn and lost none is ordinary, since that happens about a third of the time. {outside} "
         "Churn is the measure for rescue work: saving a red account shows as churn that did not happen, while NRR also "
         "moves with expansion, which the book drives as much as the CSM."
     )
