@@ -180,3 +180,25 @@ def test_sections_have_their_tables_and_no_data_notes(built):
         for table in review.tables.values():
             assert table.empty_note
         assert review.notes["scores"], "the rating reason is always stated"
+
+
+def test_sample_drafts_pair_money_with_its_own_count_and_compare_nps_by_the_numbers(built):
+    from calibrate.present.narrative.formatting import fmt_money
+
+    _, _, _, reviews, _ = built
+    for review in reviews.values():
+        ev = review.evidence
+        base = [a for a in ev.accounts if a.attributed and (a.start_arr or 0) > 0]
+        money = fmt_money(ev.metrics["start_arr"])
+        for seed in range(3):
+            text = draft_narrative(ev, seed=seed).text
+            for sentence in _sentences_with(text, money):
+                paired = re.search(r"across (?:the )?(\d+) accounts", sentence)
+                if paired:
+                    assert int(paired.group(1)) == len(base), (review.csm_id, sentence)
+            nps, median = ev.metrics.get("nps"), ev.cohort_medians.get("nps")
+            for sentence in _sentences_with(text, "NPS of"):
+                if "median" in sentence and nps is not None and median is not None:
+                    same = round(nps) == round(median)
+                    word = "level with" if same else ("above" if nps > median else "below")
+                    assert word in sentence or ("ahead" in sentence and word == "above") or ("trail" in sentence and word == "below") or ("team's level" in sentence and same), (review.csm_id, sentence)

@@ -199,7 +199,9 @@ def coaching_plan(evidence: ReviewEvidence) -> list[PlanItem]:
     """A 30-day plan: up to six actions over weeks 1–3 and a review with the manager in week 4.
 
     Order of urgency: red accounts with a renewal pending (soonest first),
-    negative triggers (most recent first, one per account), a loss review of
+    negative triggers (most recent first, one per account and one per kind of
+    book-level warning, with a book-level action where the phrase library has
+    one), a loss review of
     the largest churn not credited to a previous owner, then gaps against the
     cohort median (QBR coverage, proactive share), no survey responses and an
     override rate out of band. Items i = 0, 1, ... fall in week min(3, 1 + i // 2).
@@ -215,11 +217,22 @@ def coaching_plan(evidence: ReviewEvidence) -> list[PlanItem]:
         items.append(("renewal", acc.account_id, trigger, None))
         used.add(acc.account_id)
     negatives = sorted((t for t in zip(ev.triggers, facts.triggers) if t[0].polarity == "negative"), key=lambda t: t[0].date, reverse=True)
+    book_kinds: set[str] = set()
     for trig, slots in negatives:
-        if trig.account_id in used:
-            continue
-        items.append((_family(trig.kind), trig.account_id, f"warning on {slots['trigger_date']}: {slots['kind_text']}", slots))
-        if trig.account_id is not None:
+        acc = ev.account(trig.account_id)
+        on_account = acc is not None
+        if on_account and (trig.account_id in used or acc.movement == "churned"):
+            continue  # one action per account, none for an account already gone
+        if not on_account:
+            # One action per kind of book-level warning: the latest one stands for the rest.
+            if str(trig.kind).lower() in book_kinds:
+                continue
+            book_kinds.add(str(trig.kind).lower())
+        family = _family(trig.kind)
+        if not on_account and f"plan_{family}_book" in GROUPS:
+            family += "_book"
+        items.append((family, trig.account_id if on_account else None, f"warning on {slots['trigger_date']}: {slots['kind_text']}", slots))
+        if on_account:
             used.add(trig.account_id)
     churned = _by_size(a for a in ev.accounts if a.movement == "churned" and not a.previous_owner_credited)
     if churned:

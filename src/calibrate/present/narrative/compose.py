@@ -174,8 +174,12 @@ def _concentrated(d: _Draft) -> bool:
 
 def _headline(d: _Draft) -> str:
     b, pct = d.facts.book, d.ev.percentiles
+    if _concentrated(d) and "nrr" in b and "n_base" in b:
+        return "lead_nrr"  # the trap is the NRR one account carries: state it first, then take it apart
     needs = {"expansion_arr": "expanded_names", "health_change": "health_gain"}
     usable = [h for h in _HEADLINES if h in b and needs.get(h, h) in b]
+    if d.facts.levels.get("expansion_upsell") == "needs_development":
+        usable = [h for h in usable if h != "expansion_arr"]  # expansion below target is not a headline
     ranked = [h for h in usable if pct.get(h) is not None and pct.get(h) == pct.get(h)]
     if ranked:
         return "lead_" + max(ranked, key=lambda h: (float(pct[h]), -_HEADLINES.index(h)))
@@ -196,8 +200,16 @@ def _book_performance(d: _Draft) -> None:
     has_cohort = "top_account" in b
     if has_cohort:
         d.competency(0, 0, "retention_renewal")
-        if not concentrated:  # the concentration sentences name the churned accounts instead
-            d.add(0, 1, "churn_named" if "churned_names" in b else "churn_none")
+        said_no_loss = b["lost_phrase"] in d.candidates[-1].text if d.candidates else False
+        if not concentrated and not said_no_loss:  # the concentration sentences name the churned accounts instead
+            if "churned_names" in b:
+                d.add(0, 1, "churn_named")
+            elif "credited_churn_names" in b:
+                if not inherited:  # with a handover, the credit sentences below tell it
+                    many = " and " in b["credited_churn_names"] or "," in b["credited_churn_names"]
+                    d.add(0, 1, "churn_none_credited_many" if many else "churn_none_credited")
+            else:
+                d.add(0, 1, "churn_none")
             d.add(0, 2, "contraction_named")
     if concentrated:
         nrr, excl = b.get("nrr"), b.get("nrr_excl_top")
@@ -217,7 +229,8 @@ def _book_performance(d: _Draft) -> None:
             event = "renewed" if acc.renewal_outcome == "renewed" and acc.movement != "churned" else acc.movement
             if f"credit_{event}" in GROUPS:
                 d.account(0, 0 if event == "churned" else 1, f"credit_{event}", acc.account_id)
-        d.add(0, 1, "inherited_scope")
+        taken = [a for a in ev.accounts if a.inherited]
+        d.add(0, 1, "inherited_scope_out" if not any(a.attributed for a in taken) else "inherited_scope")
     if has_cohort:
         if "expanded_names" in b and b.get("n_expanded", "").startswith("1 "):
             d.add(0, 1, "expansion_single")
@@ -225,7 +238,14 @@ def _book_performance(d: _Draft) -> None:
             d.competency(0, 1, "expansion_upsell")
         else:
             d.add(0, 1, "expansion_none")
-    d.add(0, 1, "renewals" if "n_renewals" in b else "renewals_none")
+    if "n_renewals" in b:
+        d.add(0, 1, "renewals")
+    elif "renewal_account" in b:
+        d.add(0, 1, "renewals_one")
+    elif "credited_renewal_what" in b:
+        d.add(0, 2, "renewals_credited")  # the credit sentences already name the account
+    else:
+        d.add(0, 1, "renewals_none")
 
 
 def _health_discipline(d: _Draft) -> None:
@@ -237,20 +257,22 @@ def _health_discipline(d: _Draft) -> None:
     saved = [a for a in ev.accounts if a.saved]
     if saved:
         d.add(1, 0, "saves")
-        for i, acc in enumerate(saved[:4]):
-            d.account(1, 1 if i < 2 else 2, "save_detail", acc.account_id)
+        if not d.add(1, 1, "saves_path"):
+            for i, acc in enumerate(saved[:4]):
+                d.account(1, 1 if i < 2 else 2, "save_detail", acc.account_id)
     if not d.competency(1, 1, "onboarding_adoption"):
         d.add(1, 1, "escalations")
     else:
         d.add(1, 2, "escalations")
     d.add(1, 1, "red_open")
-    negatives = sorted((t for t in zip(ev.triggers, d.facts.triggers) if t[0].polarity == "negative"), key=lambda t: t[0].date, reverse=True)
-    for i, (_, slots) in enumerate(negatives[:4]):
+    negatives = [slots for polarity, _, slots in d.facts.trigger_groups if polarity == "negative"]
+    for i, slots in enumerate(negatives[:4]):
         d.add(1, 1 if i < 2 else 2, "trigger_negative", {**b, **slots})
     d.add(1, 1, "onboard_new")
-    if "override_out_of_band" in ev.flags:
-        d.add(1, 1, "ai_out_of_band")
-    d.add(1, 2, "ai_usage")
+    if "override_out_of_band" in ev.flags and d.add(1, 1, "ai_out_of_band"):
+        d.add(1, 2, "ai_usage", {k: v for k, v in b.items() if k != "override_rate"})  # said once already
+    else:
+        d.add(1, 2, "ai_usage")
     d.add(1, 3, "hours")
 
 
@@ -260,9 +282,10 @@ def _customer_outcomes(d: _Draft) -> None:
     if thin:
         d.add(2, 0, "thin")
         d.add(2, 1, "thin_followup")
-    if not any(k in b for k in ("nps", "csat")) or not d.competency(2, 1, "voice_of_customer"):
-        if "nps" not in b and "csat" not in b:
-            d.add(2, 1, "surveys_none")
+    if "nps" in b or "csat" in b:
+        d.add(2, 1, _voice_group(b))
+    else:
+        d.add(2, 1, "surveys_none")
     for note, slots in zip(ev.notes, d.facts.notes):
         if note.category == "customer_outcome":
             _add_note(d, 2, 1, slots)
@@ -276,11 +299,27 @@ def _customer_outcomes(d: _Draft) -> None:
     for acc in by_size:
         if acc.renewal_outcome == "pending":
             d.account(2, 2, "acct_pending", acc.account_id)
-    for acc in by_size:
-        if acc.movement != "expanded":
-            d.account(2, detail, f"acct_{acc.movement}", acc.account_id)
-        if thin:
-            d.account(2, 2, "acct_window", acc.account_id)
+    # Flat accounts say the most through their health: the few with the largest health
+    # moves are told one by one (facts.flat_told), the rest named together.
+    # Churned accounts were named in the book section: they come last here.
+    rest = [a for a in by_size if a.movement in ("contracted", "new")]
+    rest += [d.ev.account(i) for i in d.facts.flat_told]
+    rest += [a for a in by_size if a.movement == "churned"]
+    for i, acc in enumerate(rest):
+        d.account(2, 2 if i < 3 and acc.movement != "churned" else detail, f"acct_{acc.movement}", acc.account_id)
+    d.add(2, detail, "acct_flat_rest")
+    if thin:
+        for slots in d.facts.window_groups:
+            d.add(2, 2, "acct_windows", {**b, **slots})
+
+
+def _voice_group(b: dict[str, str]) -> str:
+    """The customer-voice group named by how NPS compares with the cohort median (voc_above / voc_level / voc_below)."""
+    compared = b.get("vs_med_nps", "")
+    for word, group in (("above", "voc_above"), ("level", "voc_level"), ("below", "voc_below")):
+        if compared.startswith(word):
+            return group
+    return "voc_plain"
 
 
 def _add_note(d: _Draft, section: int, priority: int, slots: dict[str, str]) -> None:
@@ -288,8 +327,8 @@ def _add_note(d: _Draft, section: int, priority: int, slots: dict[str, str]) -> 
     short = quoted is not None and count_words(slots["note_text"]) <= _QUOTE_MAX_WORDS
     if short and not check_grounding(quoted, d.ev, check_length=False, facts=d.facts):
         d.candidates.append(_Candidate(priority, len(d.candidates), section, quoted, count_words(quoted)))
-    else:
-        d.add(section, priority, "note_summary", {**d.facts.book, **slots})
+    else:  # a note too long to quote is only pointed at: it ranks below the quoted ones
+        d.add(section, priority + 1, "note_summary", {**d.facts.book, **slots})
 
 
 def _growth_influence(d: _Draft) -> None:
@@ -313,7 +352,7 @@ def _growth_influence(d: _Draft) -> None:
         _add_note(d, 3, 1, slots)
     if not influence:
         d.add(3, 1, "notes_none")
-    positives = sorted((t for t in zip(ev.triggers, facts.triggers) if t[0].polarity == "positive"), key=lambda t: t[0].date, reverse=True)
-    for i, (_, slots) in enumerate(positives[:3]):
+    positives = [slots for polarity, _, slots in facts.trigger_groups if polarity == "positive"]
+    for i, slots in enumerate(positives[:3]):
         d.add(3, 1 if i == 0 else 2, "trigger_positive", {**b, **slots})
     d.add(3, 2, "percentiles")

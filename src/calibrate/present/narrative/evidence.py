@@ -62,6 +62,8 @@ class AccountEvidence:
     whose current ownership began inside the period; ``previous_owner_credited``
     marks one whose early movement (inside the handover grace) counts toward
     the previous owner. ``saved`` = red at some time in the period and renewed.
+    ``attributed`` = the account has an attribution window of this CSM, so its
+    ``start_arr`` is part of the retention base (``metrics['start_arr']``).
     """
 
     account_id: str
@@ -80,6 +82,7 @@ class AccountEvidence:
     saved: bool = False
     renewal_date: date | None = None
     qbr_in_period: bool | None = None
+    attributed: bool = True
 
     def __post_init__(self) -> None:
         if not str(self.name).strip():
@@ -154,6 +157,8 @@ class ReviewEvidence:
         most recent first.
     rating_cuts : ``(exceeds, meets)`` overall-score cut points, used to read a
         category score as a level.
+    period_start : the first day of the period (T0), used to tell accounts held
+        all quarter from the rest; None = read it from ``period_label``.
     """
 
     csm_name: str
@@ -168,6 +173,7 @@ class ReviewEvidence:
     flags: tuple[str, ...] = ()
     previous_scores: tuple[tuple[str, float], ...] = ()
     rating_cuts: tuple[float, float] = (75.0, 55.0)
+    period_start: date | None = None
 
     def __post_init__(self) -> None:
         if not str(self.csm_name).strip():

@@ -23,7 +23,20 @@ from functools import lru_cache
 
 from .coaching_phrases import COACHING_GROUPS
 
-__all__ = ["SECTION_TITLES", "COMPETENCIES", "LEVELS", "COMPETENCY", "GROUPS", "COMMON_WORDS", "render", "slots_of", "vocabulary"]
+__all__ = [
+    "SECTION_TITLES",
+    "COMPETENCIES",
+    "LEVELS",
+    "COMPETENCY",
+    "GROUPS",
+    "COMMON_WORDS",
+    "KIND_TEXT",
+    "NOTE_KIND_TEXT",
+    "with_article",
+    "render",
+    "slots_of",
+    "vocabulary",
+]
 
 SECTION_TITLES = ("Book performance", "Health discipline", "Customer outcomes", "Growth and influence")
 
@@ -38,123 +51,178 @@ LEVELS = ("exceeds", "meets", "needs_development")
 
 T = tuple[str, ...]
 
+# How known trigger kinds read in a sentence; other kinds read as their name with spaces.
+# Each reads on its own after a colon or "for": templates never put an article before it.
+KIND_TEXT: dict[str, str] = {
+    "health_decline": "a run of weekly health declines",
+    "sentiment_decline": "declining sentiment",
+    "sla_breach": "responses outside the SLA",
+    "proactive_drop": "a drop in proactive touches",
+    "churn_risk": "churn risk",
+    "escalation_risk": "escalation risk",
+    "adoption_drop": "falling adoption",
+    "expansion": "an expansion",
+    "expansion_signal": "an expansion signal",
+    "save": "a save from red",
+    "nps_exceptional": "an exceptional NPS response",
+    "book_health_decline": "a run of weekly declines in the book's average health",
+    "nps_decline": "a run of declining NPS responses",
+    "promoter": "a promoter response",
+    "red_to_green": "an account back from red to green",
+}
+
+# Evidence-note categories: (the word before "note", the label of a strength built on one).
+NOTE_KIND_TEXT: dict[str, tuple[str, str]] = {
+    "customer_outcome": ("customer-outcome", "Customer outcome"),
+    "voice_of_customer": ("voice-of-customer", "Customer feedback passed on"),
+    "mentorship": ("mentoring", "Mentoring"),
+    "playbook": ("playbook", "Playbook work"),
+    "cross_team": ("cross-team", "Cross-team work"),
+    "escalation": ("escalation", "Escalation handling"),
+    "other": ("general", "Other work"),
+}
+
+# Acronyms whose spoken name starts with a vowel sound take "an": an NPS, an SLA, an EBR.
+_VOWEL_SOUND_LETTERS = set("AEFHILMNORSX")
+_CONSONANT_SOUND_WORDS = ("one", "once", "uni", "use", "usa", "user", "usu", "eu")
+_VOWEL_SOUND_WORDS = ("hour", "honest", "honour", "heir")
+
+
+def with_article(text: str) -> str:
+    """``text`` with ``a`` or ``an`` in front, chosen by the sound of its first word."""
+    word = text.split()[0] if text.split() else ""
+    if word.isupper() and len(word) > 1:
+        vowel = word[0] in _VOWEL_SOUND_LETTERS
+    else:
+        low = word.lower()
+        vowel = low[:1] in "aeiou"
+        if vowel and low.startswith(_CONSONANT_SOUND_WORDS):
+            vowel = False
+        if not vowel and low.startswith(_VOWEL_SOUND_WORDS):
+            vowel = True
+    return f"{'an' if vowel else 'a'} {text}"
+
+
+# Sentences that compare with the cohort take their direction ("above", "below",
+# "level with the team median of X") from the {vs_med_*} slots, which facts.vs_median
+# reads from the two numbers; a level word ("above target") speaks of the rating
+# cut points only, never of the median.
 COMPETENCY: dict[str, dict[str, T]] = {
     "retention_renewal": {
         "exceeds": (
-            "Retention is above target: GRR of {grr} against a team median of {med_grr}, with {lost_phrase}.",
-            "Gross retention of {grr} and net retention of {nrr} clear the renewal target; the team median NRR is {med_nrr}.",
+            "Retention is above target: GRR of {grr}, {vs_med_grr}, with {lost_phrase}.",
+            "Gross retention of {grr} and net retention of {nrr} clear the renewal target; NRR is {vs_med_nrr}.",
             "Renewals came in ahead of target, with GRR at {grr} and {lost_phrase}.",
         ),
         "meets": (
-            "Retention is close to target: GRR of {grr} and NRR of {nrr}, against a team median NRR of {med_nrr}.",
-            "GRR of {grr} with {lost_phrase} is in line with what the team expects.",
+            "Retention is close to target: GRR of {grr}, and NRR of {nrr}, {vs_med_nrr}.",
+            "GRR of {grr} with {lost_phrase} is in line with the retention target.",
             "Renewals landed near target, with GRR at {grr} and {lost_phrase}.",
         ),
         "needs_development": (
             "Retention is below target: GRR of {grr}, with {lost_phrase} and {churn_arr} of ARR gone.",
-            "The book lost {churn_arr} to churn, leaving GRR at {grr} against a team median of {med_grr}.",
-            "GRR of {grr} is the main gap this quarter, with {lost_phrase}.",
+            "The book lost {churn_arr} to churn, leaving GRR at {grr}, {vs_med_grr}.",
+            "GRR of {grr} is the main gap against target this quarter, with {lost_phrase}.",
         ),
     },
     "expansion_upsell": {
         "exceeds": (
             "Expansion is a steady pipeline: {expansion_arr} from {n_expanded}, led by {top_expansion_account} at {top_expansion_change}.",
             "{n_expanded} grew in the quarter and added {expansion_arr}; {top_expansion_account} added the most, {top_expansion_change}.",
-            "Upsell work added {expansion_arr} across {n_expanded}, against a team median of {med_expansion_arr}.",
+            "Upsell work added {expansion_arr}, {vs_med_expansion_arr}, across {n_expanded}.",
         ),
         "meets": (
             "Expansion added {expansion_arr} from {n_expanded}, the largest at {top_expansion_account}.",
             "Some expansion came through: {expansion_arr} across {n_expanded}.",
-            "Upsell added {expansion_arr}, most of it at {top_expansion_account}.",
+            "Upsell added {expansion_arr}, {vs_med_expansion_arr}, across {n_expanded}.",
         ),
         "needs_development": (
-            "Expansion was thin: {expansion_arr} from {n_expanded}, against a team median of {med_expansion_arr}.",
-            "Upsell contributed little, {expansion_arr} across {n_expanded}.",
+            "Expansion was small for the size of the book: {expansion_arr}, {vs_med_expansion_arr}, from {n_expanded} on {start_arr} of starting ARR.",
+            "Expansion added {expansion_arr} across {n_expanded}, below target for a book that started at {start_arr}.",
         ),
     },
     "onboarding_adoption": {
         "exceeds": (
-            "Adoption work is consistent: QBR or EBR coverage of {qbr_coverage} against a team median of {med_qbr_coverage}, and {proactive_share} of touches started by {first_name}.",
+            "Adoption work is consistent: QBR or EBR coverage of {qbr_coverage}, {vs_med_qbr_coverage}, and {proactive_share} of touches started by {first_name}.",
             "{first_name} started {proactive_share} of customer touches rather than waiting for the customer, and {qbr_coverage} of accounts had a QBR or EBR.",
-            "Business reviews reached {qbr_coverage} of the book, against a team median of {med_qbr_coverage}.",
+            "Business reviews reached {qbr_coverage} of the book, {vs_med_qbr_coverage}.",
         ),
         "meets": (
             "QBR or EBR coverage reached {qbr_coverage}, with {proactive_share} of touches proactive.",
-            "Engagement is adequate: {qbr_coverage} of accounts had a business review and {proactive_share} of touches were proactive.",
-            "Business reviews reached {qbr_coverage} of the book; the team median is {med_qbr_coverage}.",
+            "Engagement is close to target: {qbr_coverage} of accounts had a business review and {proactive_share} of touches were proactive.",
+            "Business reviews reached {qbr_coverage} of the book, {vs_med_qbr_coverage}.",
         ),
         "needs_development": (
-            "Engagement lags: only {qbr_coverage} of accounts had a QBR or EBR, against a team median of {med_qbr_coverage}.",
-            "Only {proactive_share} of touches were started by {first_name}; the rest began with the customer reaching out.",
-            "Business reviews reached only {qbr_coverage} of the book, and {proactive_share} of touches were proactive.",
+            "Engagement is below target: QBR or EBR coverage of {qbr_coverage} is {vs_med_qbr_coverage}.",
+            "{first_name} started {proactive_share} of touches; the rest began with the customer reaching out.",
+            "Business reviews reached {qbr_coverage} of the book, and {proactive_share} of touches were proactive; both count toward an engagement score below target.",
         ),
     },
     "health_management": {
         "exceeds": (
-            "Average health {health_move_phrase}, and red accounts went from {n_red_t0} to {n_red_t1}.",
+            "Average health {health_move_phrase}, and the number of red accounts went from {n_red_t0_n} to {n_red_t1_n}.",
             "Health is watched across the whole book: the average {health_move_phrase}, with {n_red_t1} red at quarter end.",
-            "The book's average health {health_move_phrase}, against a team median of {med_avg_health}.",
+            "The book's average health {health_move_phrase}, {vs_med_avg_health}.",
         ),
         "meets": (
             "Average health {health_move_phrase}; {n_red_t1} ended the quarter red.",
-            "Health monitoring is adequate: the book's average {health_move_phrase}.",
-            "The average health score {health_move_phrase}, against a team median of {med_avg_health}.",
+            "Health is close to target: the book's average {health_move_phrase}.",
+            "The average health score {health_move_phrase}, {vs_med_avg_health}.",
         ),
         "needs_development": (
-            "Health work has been reactive: the average {health_move_phrase} and {n_red_t1} ended the quarter red.",
+            "Health is below target: the average {health_move_phrase} and {n_red_t1} ended the quarter red.",
             "The book's average health {health_move_phrase}, with {n_red_t1} in the red at quarter end.",
-            "Average health {health_move_phrase}; the team median is {med_avg_health}.",
+            "Average health {health_move_phrase}, {vs_med_avg_health}.",
         ),
     },
+    # Kept for callers that read a level; the draft uses the voc_* groups, chosen by the NPS comparison.
     "voice_of_customer": {
         "exceeds": (
-            "Customers rate the work highly: NPS of {nps} against a team median of {med_nps}.",
-            "An NPS of {nps} and CSAT of {csat} make this book a source of reference customers.",
-            "Survey results are the best part of the quarter, with NPS at {nps}.",
+            "NPS of {nps} is {vs_med_nps}.",
+            "CSAT of {csat} and NPS of {nps} put satisfaction above target.",
         ),
         "meets": (
-            "Customer feedback is steady: NPS of {nps}, against a team median of {med_nps}.",
-            "Survey scores sit near the team, with NPS at {nps}.",
-            "CSAT of {csat} and NPS of {nps} show stable working relationships.",
+            "NPS of {nps} is {vs_med_nps}.",
+            "CSAT of {csat} and NPS of {nps} put satisfaction on target.",
         ),
         "needs_development": (
-            "Customer sentiment is slipping: NPS of {nps} against a team median of {med_nps}.",
-            "NPS of {nps} against a team median of {med_nps} means each detractor needs a named follow-up.",
-            "Survey scores are low, with NPS at {nps}.",
+            "NPS of {nps} is {vs_med_nps}.",
+            "CSAT of {csat} and NPS of {nps} leave satisfaction below target.",
         ),
     },
 }
 
 GROUPS: dict[str, T] = {
-    # --- book performance: lead sentence, by the strongest number
+    # --- book performance: lead sentence, by the strongest number. A starting-ARR
+    # figure is always paired with {n_base}, the count of the accounts behind it.
     "lead_nrr": (
-        "{csm} finished {period} at {nrr} net revenue retention on {start_arr} of starting ARR across {n_book}.",
-        "Net revenue retention for {csm} in {period} came in at {nrr}, measured on {start_arr} of starting ARR and {n_book}.",
-        "{csm} ended {period} with {nrr} of the starting {start_arr} retained or grown, across {n_book}.",
+        "{csm} finished {period} at {nrr} net revenue retention on {start_arr} of starting ARR across {n_base}.",
+        "Net revenue retention for {csm} in {period} came in at {nrr}, measured on {start_arr} of starting ARR across {n_base}.",
+        "{csm} ended {period} with {nrr} of the starting {start_arr} retained or grown, across {n_base}.",
     ),
     "lead_grr": (
-        "{csm} kept {grr} of starting ARR in {period} before any expansion, on a book of {n_book} that began the quarter at {start_arr}.",
-        "Gross retention is the headline for {csm} in {period}: {grr} of {start_arr} kept, across {n_book}.",
+        "{csm} kept {grr} of starting ARR in {period} before any expansion, on {start_arr} across {n_base}.",
+        "Gross retention is the headline for {csm} in {period}: {grr} of {start_arr} kept, across {n_base}.",
     ),
     "lead_expansion_arr": (
-        "{csm} added {expansion_arr} of expansion ARR in {period} from {n_expanded}, on a book of {n_book} that started at {start_arr}.",
+        "{csm} added {expansion_arr} of expansion ARR in {period} from {n_expanded}, on {start_arr} of starting ARR across {n_base}.",
         "Expansion leads {csm}'s quarter: {expansion_arr} of new ARR from {n_expanded} in {period}, on a starting book of {start_arr}.",
     ),
     "lead_avg_health": (
-        "{csm}'s book ended {period} at an average health of {avg_health} across {n_book}, the strongest figure in this review.",
-        "Average health of {avg_health} across {n_book} at the end of {period} is where {csm}'s quarter stands out.",
+        "{csm}'s book ended {period} at an average health of {avg_health} across {n_accounts}, the strongest figure in this review.",
+        "Average health of {avg_health} across the {n_accounts} held at the end of {period} is where {csm}'s quarter stands out.",
     ),
     "lead_qbr_coverage": (
-        "{csm} held a QBR or EBR with {qbr_coverage} of the book in {period}, across {n_book} and {start_arr} of starting ARR.",
-        "QBR or EBR coverage of {qbr_coverage} across {n_book} is the clearest number in {csm}'s {period}.",
+        "{csm} held a QBR or EBR with {qbr_coverage} of the {n_accounts} in the book at the end of {period}, the strongest figure in this review.",
+        "QBR or EBR coverage of {qbr_coverage} across {n_accounts} is the clearest number in {csm}'s {period}.",
     ),
     "lead_nps": (
-        "Customers in {csm}'s book gave an NPS of {nps} in {period}, across {n_book} and {start_arr} of starting ARR.",
-        "An NPS of {nps} from {csm}'s customers leads {period}, on a book of {n_book}.",
+        "Customers in {csm}'s book gave an NPS of {nps} in {period}, from {nps_responses}.",
+        "An NPS of {nps} from {csm}'s customers leads {period}, on a book of {n_accounts} at quarter end.",
     ),
     "lead_health_change": (
-        "{csm}'s book gained {health_gain} of average health in {period}, to {avg_health} across {n_book}.",
-        "Average health across {csm}'s {n_book} rose {health_gain} in {period}, to {avg_health}.",
+        "{csm}'s book gained {health_gain} of average health in {period}, to {avg_health} across {n_accounts}.",
+        "Average health across {csm}'s {n_accounts} rose {health_gain} in {period}, to {avg_health}.",
     ),
     "lead_plain": (
         "{csm} owns {n_accounts} at the end of {period}, {tenure} into the role.",
@@ -166,16 +234,15 @@ GROUPS: dict[str, T] = {
         "One account, {top_account}, holds {top_share} of the starting ARR.",
     ),
     "comp_inherited": (
-        "{inherited_share} of the book's ARR at quarter end sits in accounts that changed hands to {first_name} inside the quarter.",
         "Accounts taken over inside the quarter hold {inherited_share} of the book's ARR at quarter end.",
-        "{n_inherited} in the book changed hands to {first_name} inside the quarter.",
+        "Accounts that changed hands to {first_name} inside the quarter hold {inherited_share} of the book's ARR at quarter end.",
     ),
     "comp_tiers": (
         "The book mixes sizes: {n_strategic} above {strategic_floor} and {n_nurture} below {nurture_floor}.",
     ),
     "comp_top": (
         "The largest account, {top_account}, is {top_share} of starting ARR.",
-        "Its largest account is {top_account}, at {top_share} of starting ARR.",
+        "The book's largest account is {top_account}, at {top_share} of starting ARR.",
     ),
     "comp_new": (
         "New logos sit outside the retention figures: {new_names}.",
@@ -187,6 +254,12 @@ GROUPS: dict[str, T] = {
     "churn_none": (
         "No account churned in the window {first_name} owned.",
         "Nothing churned while {first_name} owned the accounts.",
+    ),
+    "churn_none_credited": (
+        "No churn counts against {first_name}: the one loss in the book, {credited_churn_names}, is credited to the previous owner.",
+    ),
+    "churn_none_credited_many": (
+        "No churn counts against {first_name}: the losses in the book, {credited_churn_names}, are credited to the previous owner.",
     ),
     "contraction_named": (
         "{contracted_names} contracted, a loss of {contraction_arr}.",
@@ -201,12 +274,18 @@ GROUPS: dict[str, T] = {
         "Expansion contributed nothing this quarter: no account grew.",
     ),
     "renewals": (
-        "Of {n_renewals} due in the quarter, {n_renewed_n} renewed, {renewal_rest}.",
-        "{n_renewed_n} of {n_renewals} due in the quarter renewed; {renewal_rest}.",
+        "Of the {n_renewals} due in the quarter, {renewal_result}.",
+        "In all, {n_renewals} fell due in the quarter: {renewal_result}.",
+    ),
+    "renewals_one": (
+        "{renewal_account} was the only renewal due in the quarter, and it {renewal_verb}.",
+    ),
+    "renewals_credited": (
+        "No renewal in {period} counts for {first_name}: {credited_renewal_what} falls to the previous owner.",
     ),
     "renewals_none": (
-        "No renewal fell due in the book during {period}.",
-        "The book had no renewal due in {period}, so the retention figures rest on ARR movement alone.",
+        "No renewal fell due in {first_name}'s accounts during {period}.",
+        "None of the book's renewals fell due in {period}, so no renewal decision sits behind this quarter's retention figures.",
     ),
     # --- traps
     "conc_excl": (
@@ -231,11 +310,15 @@ GROUPS: dict[str, T] = {
     ),
     "inherited_intro": (
         "{first_name} took over {n_inherited} during the quarter: {inherited_windows}.",
-        "Part of this book is new to {first_name}: {inherited_windows}.",
+        "Part of this book is new to {first_name}, who took over {n_inherited}: {inherited_windows}.",
     ),
     "inherited_scope": (
-        "The figures above cover only the window {first_name} owned each account.",
-        "Each figure here counts only the weeks {first_name} owned the account.",
+        "For each account taken over, the figures above count only the weeks after the handover grace.",
+        "Each figure here counts an account taken over only from the end of its handover grace.",
+    ),
+    "inherited_scope_out": (
+        "The retention figures leave out the {n_inherited} taken over: {first_name}'s time with them falls inside the handover grace, so their movement this quarter counts for the previous owner.",
+        "None of the {n_inherited} taken over counts in the retention figures yet; they are still inside the handover grace and count for the previous owner.",
     ),
     "credit_churned": (
         "{account} churned early in the handover window, so the loss counts against the previous owner's setup rather than {first_name}'s work.",
@@ -260,13 +343,17 @@ GROUPS: dict[str, T] = {
         "{account} went from a health of {health_t0} to {health_t1} and renewed on {renewal_date}.",
         "{account} moved from {health_t0} to {health_t1} and renewed.",
     ),
+    "saves_path": (
+        "From the start to the end of the quarter, health went {saves_path}.",
+        "Across the quarter, health went {saves_path}.",
+    ),
     "red_open": (
         "{red_t1_names} {red_be} red at quarter end.",
         "Still red at quarter end: {red_t1_names}.",
     ),
     "escalations": (
-        "Escalated tickets in the quarter: {escalations}, against a team median of {med_escalations}.",
-        "The book had {escalations} escalated tickets in the quarter.",
+        "The book had {escalations_text} in the quarter, {vs_med_escalations}.",
+        "The book had {escalations_text} in the quarter.",
     ),
     "onboard_new": (
         "New logos this quarter: {new_names}.",
@@ -275,9 +362,10 @@ GROUPS: dict[str, T] = {
     "ai_usage": (
         "AI-drafted touches reached {ai_coverage} of accounts in the last month of the quarter, with an override rate of {override_rate}.",
         "The override rate on AI drafts was {override_rate}, and AI-drafted touches reached {ai_coverage} of accounts.",
+        "AI-drafted touches reached {ai_coverage} of accounts in the last month of the quarter.",
     ),
     "ai_out_of_band": (
-        "The override rate of {override_rate} is outside the agreed band, which deserves a conversation about how drafts are reviewed.",
+        "The override rate on AI drafts, {override_rate}, is outside the agreed band, which deserves a conversation about how drafts are reviewed.",
     ),
     "hours": (
         "Customer-facing time averaged {hours} hours a week.",
@@ -289,29 +377,58 @@ GROUPS: dict[str, T] = {
     "outcomes_none": (
         "The book held no accounts with evidence in {period}.",
     ),
+    # --- customer voice, chosen by how NPS compares with the cohort median
+    "voc_above": (
+        "NPS of {nps} from {nps_responses} is above the team median of {med_nps}, and CSAT is {csat}.",
+        "Survey results run ahead of the team: NPS of {nps} from {nps_responses}, against a median of {med_nps}, with CSAT of {csat}.",
+        "NPS of {nps} from {nps_responses} is above the team median of {med_nps}.",
+        "NPS of {nps} is above the team median of {med_nps}.",
+    ),
+    "voc_level": (
+        "NPS of {nps} from {nps_responses} is level with the team median of {med_nps}, and CSAT is {csat}.",
+        "Survey results sit at the team's level: NPS of {nps} from {nps_responses}, against a median of {med_nps}, with CSAT of {csat}.",
+        "NPS of {nps} from {nps_responses} is level with the team median of {med_nps}.",
+        "NPS of {nps} is level with the team median of {med_nps}.",
+    ),
+    "voc_below": (
+        "NPS of {nps} from {nps_responses} is below the team median of {med_nps}, with CSAT at {csat}, so each detractor needs a named follow-up.",
+        "Survey results trail the team: NPS of {nps} from {nps_responses}, against a median of {med_nps}, with CSAT of {csat}.",
+        "NPS of {nps} from {nps_responses} is below the team median of {med_nps}, so each detractor needs a named follow-up.",
+        "NPS of {nps} sits below the team median of {med_nps}; each detractor needs a named follow-up.",
+    ),
+    "voc_plain": (
+        "NPS came in at {nps} from {nps_responses}, with CSAT of {csat}.",
+        "NPS came in at {nps}, with CSAT of {csat}.",
+        "NPS came in at {nps}.",
+        "CSAT came in at {csat}.",
+    ),
     # --- accounts, one sentence each
     "acct_expanded": (
-        "{account} grew from {arr_start} to {arr_end}, with health moving from {health_t0} to {health_t1}.",
-        "{account} expanded by {arr_change} to {arr_end}; its health went from {health_t0} to {health_t1}.",
-        "{account} grew from {arr_start} to {arr_end} and ends the quarter at a health of {health_t1}.",
+        "{account} grew from {arr_start} to {arr_end}, {health_clause}.",
+        "{account} expanded by {arr_change} to {arr_end}; its health {health_moved}.",
+        "{account} grew from {arr_start} to {arr_end} and ends the quarter at a health of {health_end_only}.",
         "{account} grew from {arr_start} to {arr_end}.",
     ),
     "acct_contracted": (
-        "{account} contracted from {arr_start} to {arr_end}, with health moving from {health_t0} to {health_t1}.",
-        "{account} shrank by {arr_change} to {arr_end}; its health went from {health_t0} to {health_t1}.",
-        "{account} contracted from {arr_start} to {arr_end} and ends the quarter at a health of {health_t1}.",
+        "{account} contracted from {arr_start} to {arr_end}, {health_clause}.",
+        "{account} shrank by {arr_change} to {arr_end}; its health {health_moved}.",
+        "{account} contracted from {arr_start} to {arr_end} and ends the quarter at a health of {health_end_only}.",
         "{account} contracted from {arr_start} to {arr_end}.",
     ),
     "acct_churned": (
-        "{account} churned and took {arr_start} of ARR; its health had gone from {health_t0} to {health_t1}.",
-        "{account} left, taking {arr_start} of ARR, after its health slid from {health_t0} to {health_t1}.",
+        "{account} churned and took {arr_start} of ARR, {health_clause}.",
+        "{account} left, taking {arr_start} of ARR; its health {health_moved} over the quarter.",
         "{account} churned, a loss of {arr_start}.",
     ),
     "acct_flat": (
-        "{account} held at {arr_end}, with health moving from {health_t0} to {health_t1}.",
-        "{account} stayed flat at {arr_end}; its health went from {health_t0} to {health_t1}.",
-        "{account} held at {arr_end} and ends the quarter at a health of {health_t1}.",
+        "{account} held at {arr_end}, {health_clause}.",
+        "{account} stayed flat at {arr_end} while its health {health_moved}.",
+        "{account} held at {arr_end} and ends the quarter at a health of {health_end_only}.",
         "{account} held at {arr_end}.",
+    ),
+    "acct_flat_rest": (
+        "{flat_rest_names} also held flat.",
+        "The rest held flat: {flat_rest_names}.",
     ),
     "acct_new": (
         "{account} joined as a new logo at {arr_end} and reads {health_t1} on health.",
@@ -322,34 +439,36 @@ GROUPS: dict[str, T] = {
         "{account} renews on {renewal_date} and is still open.",
         "{account} has a renewal pending on {renewal_date}.",
     ),
-    "acct_window": (
-        "{first_name} has owned {account} since {window_start}.",
-        "{account} has been in the book since {window_start}.",
+    "acct_windows": (
+        "{first_name} has owned {window_names} since {window_start}.",
+        "{window_names} have been in the book since {window_start}.",
     ),
     # --- notes and triggers
     "note_quoted": (
         "On {note_date} the manager noted for {account}: \"{note_text}\"",
-        "A {category_text} note from {note_date} about {account} reads: \"{note_text}\"",
+        "{cap_note_kind} from {note_date} about {account} reads: \"{note_text}\"",
         "On {note_date} the manager noted: \"{note_text}\"",
     ),
     "note_summary": (
-        "The manager logged a {category_text} note about {account} on {note_date}; its text is kept in the evidence log.",
-        "A {category_text} note about {account} was logged on {note_date}.",
-        "The manager logged a {category_text} note on {note_date}; its text is kept in the evidence log.",
+        "The manager logged {a_note_kind} about {account} on {note_date}; its text is kept in the evidence log.",
+        "{cap_note_kind} about {account} was logged on {note_date}.",
+        "The manager logged {a_note_kind} on {note_date}; its text is kept in the evidence log.",
     ),
     "notes_none": (
         "No notes on mentoring, playbooks or product feedback were logged for {period}, so this section rests on the scores.",
         "The evidence log holds no notes on mentoring, playbooks or product feedback for {period}.",
     ),
     "trigger_negative": (
-        "Monitoring raised a warning on {account} on {trigger_date}: {kind_text}.",
-        "On {trigger_date} monitoring flagged {account} for {kind_text}.",
-        "On {trigger_date} monitoring raised a warning for the book as a whole: {kind_text}.",
+        "Monitoring flagged {account} on {trigger_dates}: {kind_text}.",
+        "On {trigger_dates} monitoring flagged {account} for {kind_text}.",
+        "Monitoring raised the same warning, {kind_text}, at {trigger_sites}.",
+        "On {trigger_dates} monitoring warned about the book as a whole: {kind_text}.",
     ),
     "trigger_positive": (
-        "Monitoring recorded a positive signal at {account} on {trigger_date}: {kind_text}.",
-        "On {trigger_date} monitoring logged good news at {account}: {kind_text}.",
-        "On {trigger_date} monitoring recorded a positive signal: {kind_text}.",
+        "Monitoring recorded good news at {account} on {trigger_dates}: {kind_text}.",
+        "On {trigger_dates} monitoring logged good news at {account}: {kind_text}.",
+        "Monitoring recorded the same good news, {kind_text}, at {trigger_sites}.",
+        "On {trigger_dates} monitoring recorded good news for the book as a whole: {kind_text}.",
     ),
     # --- growth and influence
     "trend": (
@@ -453,6 +572,8 @@ def render(templates: T, slots: Mapping[str, str], rng: random.Random) -> str | 
 def _all_templates() -> list[str]:
     out = [t for group in GROUPS.values() for t in group]
     out += [t for levels in COMPETENCY.values() for group in levels.values() for t in group]
+    # Slot texts written here (trigger kinds, note kinds) can open a sentence too.
+    out += list(KIND_TEXT.values()) + [text for pair in NOTE_KIND_TEXT.values() for text in pair]
     return out
 
 

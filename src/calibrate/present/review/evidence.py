@@ -288,6 +288,7 @@ def review_evidence(
                 saved=bool(row.saved),
                 renewal_date=_to_date(row.renewal_date),
                 qbr_in_period=bool(row.qbr_in_period),
+                attributed=bool(row.attributed),
             )
         )
     known = set(book["account_id"].astype(str))
@@ -324,4 +325,5 @@ def review_evidence(
         flags=tuple(f for f in str(flags).split(";") if f),
         previous_scores=previous_scores,
         rating_cuts=rating_cuts,
+        period_start=period.start.date(),
     )
