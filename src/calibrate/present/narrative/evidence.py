@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ...contract import EVIDENCE_CATEGORIES
 from ...errors import ReportError
 
 __all__ = [
@@ -33,15 +34,7 @@ __all__ = [
 MOVEMENTS = ("expanded", "contracted", "churned", "flat", "new")
 RENEWAL_OUTCOMES = ("renewed", "churned", "pending")
 POLARITIES = ("positive", "negative")
-NOTE_CATEGORIES = (
-    "customer_outcome",
-    "voice_of_customer",
-    "mentorship",
-    "playbook",
-    "cross_team",
-    "escalation",
-    "other",
-)
+NOTE_CATEGORIES = EVIDENCE_CATEGORIES  # the evidence table's categories, from the data contract
 
 
 def _fail(where: str, got: Any, expected: str) -> None:
