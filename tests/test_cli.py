@@ -39,3 +39,18 @@ def test_python_dash_m_runs_the_same_cli():
     done = subprocess.run([sys.executable, "-m", "calibrate", "--version"], capture_output=True, text=True)
     assert done.returncode == 0
     assert done.stdout.startswith("calibrate ")
+
+
+def test_run_refuses_bad_data_before_writing_anything(tmp_path, capsys):
+    folder = write_tables(tmp_path / "data", set_cell(VALID_TABLES, "ownership", 2, "csm_id", "nobody"))
+    reports = tmp_path / "reports"
+    earlier = reports / "2026-Q2"
+    earlier.mkdir(parents=True)
+    (earlier / "index.html").write_text("earlier run")
+    params = tmp_path / "p.yaml"
+    params.write_text("period: 2026-Q3\n")
+    code = main(["run", "--params", str(params), "--data", str(folder), "--out", str(reports)])
+    assert code == 2
+    assert "ownership.csv row 2, column csm_id" in capsys.readouterr().err
+    assert sorted(p.name for p in reports.iterdir()) == ["2026-Q2"]
+    assert (earlier / "index.html").read_text() == "earlier run"

@@ -85,9 +85,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .load import load_dataset
 
     params = _load_params(args.params)
-    dataset = load_dataset(args.data_dir, column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(
+        args.data_dir, column_map=params.column_map, money_format=params.money_format, progress=_say
+    )
     print(format_summary(dataset.summary(), dataset.warnings))
     return EXIT_OK
+
+
+def _say(message: str) -> None:
+    """Progress for long steps, on stderr so stdout stays the result."""
+    print(f"  {message}", file=sys.stderr, flush=True)
 
 
 def format_summary(summary: dict, warnings: Sequence[str]) -> str:
@@ -148,12 +155,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from .batch import run_batch
     from .batch.period import prepare_period
+    from .load import load_dataset
 
     params = _load_params(args.params, data=args.data, period=args.period)
     print(f"calibrate run: {params.period}, data {params.data_path()}", file=sys.stderr, flush=True)
-    prepare = partial(prepare_period, progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
+    _say("validating the input folder")
+    dataset = load_dataset(
+        params.data_path(), column_map=params.column_map, money_format=params.money_format, progress=_say
+    )
+    prepare = partial(prepare_period, progress=_say)
     result = run_batch(
-        params, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume, prepare_fn=prepare
+        params, dataset=dataset, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume,
+        prepare_fn=prepare,
     )
     print(result.describe())
     return EXIT_OK if result.ok else EXIT_PARTIAL
