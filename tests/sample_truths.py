@@ -7,6 +7,7 @@ second, simple reading of the definitions.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,28 @@ class Sample:
                 flags.append("override_out_of_band")
             out[csm] = tuple(flags)
         return out
+
+
+# --- Who plays which part, read back from a sample's README (so tests name no CSM by hand) ---
+
+_PLANTED_LINE = re.compile(r"^- \*\*(?P<scenario>[a-z_]+)\*\* - `(?P<csm_id>[^`]+)` \((?P<name>[^)]*)\):")
+
+
+def readme_scenarios(folder: Path) -> dict[str, tuple[str, str]]:
+    """``{scenario: (csm_id, csm_name)}`` from the "Planted truths" list of ``folder``/README.md."""
+    out = {}
+    for line in (Path(folder) / "README.md").read_text(encoding="utf-8").splitlines():
+        hit = _PLANTED_LINE.match(line)
+        if hit:
+            out[hit["scenario"]] = (hit["csm_id"], hit["name"])
+    return out
+
+
+def readme_ordinary_csms(folder: Path) -> list[str]:
+    """CSMs whose row in the README's expected-flags table is "none" / "ordinary book"."""
+    out = []
+    for line in (Path(folder) / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| CSM") else []
+        if len(cells) == 4 and cells[2] == "none" and cells[3] == "ordinary book":
+            out.append(cells[0])
+    return out

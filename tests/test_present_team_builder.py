@@ -16,8 +16,11 @@ from calibrate.params import load_params
 from calibrate.present.team import RATING_COLUMNS, build_team_report, load_calibration_decisions
 from calibrate.scoring import SCORES_CONTRACT_COLUMNS, compute_period
 
+from sample_truths import readme_ordinary_csms, readme_scenarios
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+ROLES = {name: csm_id for name, (csm_id, _) in readme_scenarios(SAMPLE).items()}
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +53,18 @@ def _row(table: pd.DataFrame, csm_id: str) -> pd.Series:
     return rows.iloc[0]
 
 
-@pytest.mark.parametrize("csm_id, flag", [("CSM-010", "inherited book"), ("CSM-003", "concentrated book")])
-def test_planted_books_are_marked_in_the_csm_table(report, csm_id, flag):
+@pytest.mark.parametrize("scenario, flag", [("inherited_book", "inherited book"), ("concentrated_book", "concentrated book")])
+def test_planted_books_are_marked_in_the_csm_table(report, scenario, flag):
+    csm_id = ROLES[scenario]
     assert flag in _row(report.csm_table, csm_id)["flags"]
     assert flag in _row(report.csm_table_display, csm_id)["flags"]
 
 
 def test_ordinary_books_carry_no_book_flag(report):
-    ordinary = report.csm_table.loc[report.csm_table["csm_id"].isin(["CSM-004", "CSM-006"])]
+    names = readme_ordinary_csms(SAMPLE)
+    assert names
+    ordinary = report.csm_table.loc[report.csm_table["csm_id"].isin(names)]
+    assert len(ordinary) == len(names)
     assert not ordinary["flags"].str.contains("inherited|concentrated|small book").any()
 
 
@@ -69,7 +76,7 @@ def test_one_csm_table_row_per_scored_csm(report, periods):
 def test_rescuer_is_not_below_the_median_on_book_adjusted_churn(report):
     # Churn, not NRR: the rescue shows as renewals of red accounts, i.e. churn the book predicted but that did not happen.
     adjusted = report.book_adjusted
-    rescuer = _row(adjusted, "CSM-002")
+    rescuer = _row(adjusted, ROLES["rescued_red_accounts"])
     assert rescuer["churn_diff"] <= adjusted["churn_diff"].median()
     assert rescuer["expected_churn_rate"] > adjusted["expected_churn_rate"].median()
 

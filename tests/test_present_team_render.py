@@ -13,6 +13,8 @@ from calibrate.params import load_params
 from calibrate.present.team import build_team_report
 from calibrate.scoring import compute_period
 
+from sample_truths import readme_scenarios
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,7 +53,8 @@ def test_notebook_renders_every_section_on_the_sample(sample, tmp_path):
                     "Manager and model", "Calibration decisions", "Fairness", "Portfolio balance", "CSM by CSM"):
         assert heading in page
     assert page.count("<svg") >= 7
-    assert "Tobias Yarrowby" in page and "inherited book" in page and "concentrated book" in page
+    _, inheritor = readme_scenarios(ROOT / "data" / "sample")["inherited_book"]
+    assert inheritor in page and "inherited book" in page and "concentrated book" in page
     assert "Traceback" not in page and "Error" not in page
 
 

@@ -157,6 +157,30 @@ def test_readme_flags_table_round_trips(sample_dir):
     assert "calibrate sample --out" in text and "--seed 7" in text
 
 
+def test_readme_churn_notices_match_the_renewals_file(sample_dir):
+    renewals = read_table(sample_dir, "renewals")
+    notices = renewals.loc[renewals["outcome"] == "churned", "notice_date"]
+    counted = notices.dt.to_period("Q").astype(str).str.replace("Q", "-Q").value_counts()
+    text = (sample_dir / "README.md").read_text()
+    rows = [line.strip("|").split("|") for line in text.splitlines() if line.startswith("| 20") and "-Q" in line]
+    table = {q.strip(): int(n) for q, n in rows}
+    assert len(table) == 8
+    for quarter, n in table.items():
+        assert n == int(counted.get(quarter, 0)), quarter
+    assert f"Total: {sum(table.values())}." in text
+
+
+def test_default_team_is_smb_heavy_with_enough_churn_to_judge_flags(sample_dir):
+    accounts = read_table(sample_dir, "accounts")
+    share = accounts["segment"].value_counts(normalize=True)
+    assert share["smb"] == share.max()
+    renewals = read_table(sample_dir, "renewals")
+    notices = renewals.loc[renewals["outcome"] == "churned", "notice_date"].dt.to_period("Q").value_counts()
+    # Rolling origin at 90 days: the three flagged quarters before the first of the last four train the first model.
+    quarters = sorted(notices.index)
+    assert notices.loc[quarters[1:4]].sum() >= 25 and notices.loc[quarters[-4:]].sum() >= 25
+
+
 def test_too_few_csms_or_accounts_are_refused(tmp_path):
     with pytest.raises(CalibrateError, match="at least 10 CSMs"):
         generate_sample(tmp_path, n_csms=5)

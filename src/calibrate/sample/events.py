@@ -135,7 +135,7 @@ def build_tickets(world: World, segments: pd.DataFrame, first, end) -> pd.DataFr
     resolved = (opened + resolve_days * DAY).astype(np.int64)
     health = world.health[t_acc, tl.week_index(day)].astype(float)
     boost = pd.Series(priority).map({"low": -0.6, "normal": 0.0, "high": 0.8, "urgent": 1.5}).to_numpy(float)
-    p = 1 / (1 + np.exp(-(-4.3 + 0.8 * hidden[t_acc] + 0.04 * (55 - health) + boost)))
+    p = 1 / (1 + np.exp(-(-3.9 + 0.8 * hidden[t_acc] + 0.04 * (55 - health) + boost)))
     escalated = rng.random(n) < p
     esc_at = opened + rng.integers(2 * 3600, 4 * DAY, n)
     escalated &= esc_at < tl.t1 * DAY

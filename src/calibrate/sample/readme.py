@@ -32,10 +32,13 @@ _CONVENTIONS = """\
 _MODEL = """\
 ## How the data behaves
 
+- The team is SMB-heavy, as most CS teams are: an ordinary SMB book holds 70 to 105 accounts, a
+  mid-market book 24 to 42 and an enterprise book 15 to 22 (the planted books have fixed sizes).
 - ARR starts lognormal by segment (medians: enterprise $140k, mid-market $38k, SMB $9.5k).
 - Health: per-account mean lifted by the owner's skill, a slow drift and a weekly AR(1) wobble.
 - Churn at renewal rises with low health, a **hidden account driver** that health never shows, and
-  falls with CSM skill; expansion odds rise with health and skill.
+  falls with CSM skill; it is likeliest in SMB (about one SMB customer in five leaves in a year,
+  roughly 5% a quarter) and rarest in enterprise. Expansion odds rise with health and skill.
 - Tickets escalate more often with the hidden driver, low health and higher priority.
 - AI flags: `churn_risk` precedes 70% of churns by 14 to 90 days (notice date) and false alarms
   follow the hidden driver, so flagged accounts churn at several times the base rate;
@@ -49,6 +52,41 @@ _MODEL = """\
 - Manager ratings exist for every CSM employed for at least half of a quarter; evidence notes are
   written in a manager's voice and name accounts from the CSM's book that quarter.
 """
+
+
+_SEGMENT_WORDS = {"enterprise": "enterprise", "mid_market": "mid-market", "smb": "SMB"}
+
+
+def _churn_lines(summary: SampleSummary) -> list[str]:
+    """Accounts per segment and churn notices per quarter: what the flag validation has to work with."""
+    if not summary.churn_notices:
+        return []
+    segments = ", ".join(f"{n} {_SEGMENT_WORDS.get(seg, seg)}" for seg, n in summary.accounts_by_segment.items())
+    lines = [
+        "## Accounts and churn events",
+        "",
+        f"Accounts by segment: {segments}.",
+        "",
+        "Churn notices dated in each quarter. The flag validation dates a churn by its notice, so these are",
+        "(give or take an account whose notice was already in at the quarter's start) the churn events it",
+        "counts at the 90-day horizon. The review quarter has fewer: contracts ending after the data are",
+        "`pending` (their churns, and notices, are not simulated), and the planted books and the guards keep",
+        "many of its renewals flat.",
+        "",
+        "| quarter | churn notices |",
+        "|---|---|",
+    ]
+    lines += [f"| {quarter} | {n} |" for quarter, n in summary.churn_notices.items()]
+    lines += [
+        "",
+        f"Total: {sum(summary.churn_notices.values())}. The rolling-origin flag validation predicts each of the "
+        "last four quarters",
+        "with models trained on the quarters before it, and judges only with at least 20 events to train on",
+        "and 20 in the tested quarters. Judged, the planted signal above should come out as `churn_risk`",
+        "predictive of churn, `escalation_risk` predictive of escalations and `sentiment_decline` of neither.",
+        "",
+    ]
+    return lines
 
 
 def render(summary: SampleSummary) -> str:
@@ -75,6 +113,7 @@ def render(summary: SampleSummary) -> str:
     ]
     lines += [f"| `{name}` | {count} |" for name, count in summary.rows.items()]
     lines += ["", f"Total: {summary.total_rows} rows.", "", _CONVENTIONS, _MODEL]
+    lines += _churn_lines(summary)
     lines += [f"## Planted truths for {summary.period}", ""]
     for s in summary.scenarios:
         lines.append(f"- **{s.name}** - `{s.csm_id}` ({s.csm_name}): {s.description}")

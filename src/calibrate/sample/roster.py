@@ -3,7 +3,10 @@
 Roles (``world.Roles``): the first ten CSMs carry the planted scenarios (one
 each, plus two ordinary books and one CSM who left); any further CSM is an
 ordinary ("steady") book, with about one in fifty having left before the
-review quarter. Which ``csm_id`` gets which role is shuffled.
+review quarter. Which ``csm_id`` gets which role is shuffled. Ordinary books
+draw their segment SMB-heavy (enterprise 20%, mid-market 30%, SMB 50%) and
+their size from ``_STEADY_SIZE`` (SMB books of 70 to 105 accounts, as real SMB
+books of 60 to 150 are).
 
 The ``group_*`` columns come from their own random stream and are assigned
 before, and independently of, skill and role: there is no planted bias.
@@ -32,7 +35,7 @@ _FIXED_BOOK = {
     Roles.NEW_HIRE: ("smb", 6),
     Roles.SOURCE: ("mid_market", 32),
 }
-_STEADY_SIZE = {"enterprise": (15, 22), "mid_market": (24, 42), "smb": (38, 60)}
+_STEADY_SIZE = {"enterprise": (15, 22), "mid_market": (24, 42), "smb": (70, 105)}
 _COST = {"enterprise": (165_000, 195_000), "mid_market": (128_000, 152_000), "smb": (104_000, 122_000)}
 MIN_STEADY_BOOK = 15
 # Fewest accounts an ordinary book may hold at T1 (kept well above small_book < 8).
@@ -57,7 +60,7 @@ def build_roster(world: World, *, n_csms: int, n_accounts: int | None) -> None:
     width = max(3, len(str(n_csms)))
     ids = np.array([f"CSM-{k:0{width}d}" for k in range(1, n_csms + 1)], dtype=object)
 
-    segment = rng.choice(SEGMENTS, size=n_csms, p=(0.3, 0.4, 0.3)).astype(object)
+    segment = rng.choice(SEGMENTS, size=n_csms, p=(0.2, 0.3, 0.5)).astype(object)
     size = np.zeros(n_csms, dtype=np.int64)
     for k, role in enumerate(roles):
         if role in _FIXED_BOOK:

@@ -63,6 +63,9 @@ class SampleSummary:
     csm_names: dict[str, str]
     no_review_row: dict[str, str]
     scenarios: tuple[PlantedScenario, ...]
+    # Accounts per segment, and churn notices dated in each quarter of the data (oldest first).
+    accounts_by_segment: dict[str, int] = field(default_factory=dict)
+    churn_notices: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -93,6 +96,14 @@ def _override_rates(world: World, drafts: pd.DataFrame) -> np.ndarray:
     n = np.bincount(d["csm_id"].to_numpy(), minlength=len(world.csms))
     k = np.bincount(d["csm_id"].to_numpy(), weights=over, minlength=len(world.csms))
     return np.divide(k, n, out=np.full(len(n), np.nan), where=n > 0)
+
+
+def _churn_notices(world: World, renewals: pd.DataFrame) -> dict[str, int]:
+    """Churn notices per quarter of the data: renewals with outcome ``churned`` by ``notice_date``."""
+    tl = world.timeline
+    notice = renewals.loc[renewals["outcome"] == "churned", "notice_date"].to_numpy(np.int64)
+    bounds = tl.quarter_bounds()
+    return {q.label: int(((notice >= lo) & (notice < hi)).sum()) for q, (lo, hi) in zip(tl.quarters, bounds)}
 
 
 def build_summary(world: World, tables: dict[str, pd.DataFrame], *, out_dir: Path, file_format: str, n_csms: int,
@@ -188,6 +199,8 @@ def build_summary(world: World, tables: dict[str, pd.DataFrame], *, out_dir: Pat
         n_csms=n_csms, n_accounts=len(world.accounts), n_accounts_arg=n_accounts_arg,
         rows={name: int(len(frame)) for name, frame in tables.items()}, expected_flags=expected, why=why,
         csm_names=dict(zip(cid, cname)), no_review_row=no_row, scenarios=tuple(scen),
+        accounts_by_segment={seg: int(n) for seg, n in world.accounts["segment"].value_counts().sort_index().items()},
+        churn_notices=_churn_notices(world, tables["renewals"]),
     )
 
 
