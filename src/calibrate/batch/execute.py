@@ -123,6 +123,20 @@ def _restore_stderr(saved: int) -> None:
     os.close(saved)
 
 
+def warm_up() -> int:
+    """Import what ``execute_job`` needs, so the first notebook of a worker does not pay for it.
+
+    The batch submits one per worker while the parent process is still
+    preparing the bundle; returns the worker's process id.
+    """
+    import papermill  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
+
+    from ..present import html  # noqa: F401
+
+    return os.getpid()
+
+
 def execute_job(job: NotebookJob) -> NotebookStatus:
     """Run ``job`` with papermill, write its executed notebook and HTML page; never raises."""
     import papermill

@@ -32,7 +32,7 @@ from ..errors import CalibrateError
 from ..params import Params, params_hash, params_to_dict
 from ..present.bundle import template_path
 from .atomic import atomic_path, write_text_atomic
-from .execute import NotebookJob, execute_job, resolve_kernel_name
+from .execute import NotebookJob, execute_job, resolve_kernel_name, warm_up
 from .index import render_index
 from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
 from .prepare import PreparedBatch, PrepareFn, check_prepared, write_bundle
@@ -208,6 +208,24 @@ def run_batch(
     changes = {"data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None, "period": period}
     params = params.replace(**changes) if any(v is not None for v in changes.values()) else params
     quarter = params.quarter
+    # Worker processes start (and import papermill and nbconvert) while this
+    # process loads and prepares; nothing they do writes anything.
+    with _warm_pool(_worker_count(workers, params, n_jobs=10**6)) as pool:
+        return _run_batch(params, quarter, pool, t_start=t_start, started_at=started_at, out_dir=out_dir,
+                          workers=workers, only=only, resume=resume, progress=progress, dataset=dataset,
+                          load_fn=load_fn, prepare_fn=prepare_fn, templates_dir=templates_dir)
+
+
+def _warm_pool(n_workers: int) -> cf.ProcessPoolExecutor:
+    # spawn, not fork: each worker starts clean (no inherited threads or event loops).
+    pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(n_workers):
+        pool.submit(warm_up)
+    return pool
+
+
+def _run_batch(params: Params, quarter, pool: cf.ProcessPoolExecutor, *, t_start: float, started_at: str,
+               out_dir, workers, only, resume, progress, dataset, load_fn, prepare_fn, templates_dir) -> BatchResult:
     if dataset is None:
         dataset = (load_fn or load_with_contract)(params.data_path(), params)
     if prepare_fn is None:
@@ -275,7 +293,7 @@ def run_batch(
         manifest["workers"] = n_workers
         _write_state(period_dir, manifest, statuses)
         try:
-            _run_jobs(to_run, statuses, workers=n_workers, progress=progress,
+            _run_jobs(to_run, statuses, pool=pool, progress=progress,
                       on_result=lambda: _write_state(period_dir, manifest, statuses))
             manifest["status"] = "failed" if any(s.status == "failed" for s in statuses.values()) else "ok"
         except BaseException:
@@ -309,16 +327,13 @@ def _write_state(period_dir: Path, manifest: dict[str, Any], statuses: dict[str,
     write_text_atomic(period_dir / "index.html", page)
 
 
-def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, workers: int, progress: bool,
-              on_result: Callable[[], None]) -> None:
+def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, pool: cf.ProcessPoolExecutor,
+              progress: bool, on_result: Callable[[], None]) -> None:
     if not jobs:
         return
     from tqdm.auto import tqdm
 
-    # spawn, not fork: each worker starts clean (no inherited threads or event loops).
-    context = multiprocessing.get_context("spawn")
-    with tqdm(total=len(jobs), desc="Reports", unit="nb", disable=not progress) as bar, \
-            cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with tqdm(total=len(jobs), desc="Reports", unit="nb", disable=not progress) as bar:
         futures = {pool.submit(execute_job, job): job for job in jobs}
         try:
             for future in cf.as_completed(futures):

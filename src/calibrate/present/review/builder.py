@@ -21,7 +21,7 @@ from ...dataset import Dataset
 from ...errors import ReportError
 from ...metrics.health import health_index
 from ...params import CATEGORIES, Params
-from ..narrative import ReviewEvidence, check_grounding, coaching_plan, draft_narrative, strengths_and_development
+from ..narrative import ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
 from . import records as R
 from . import tables as T
 from . import texts
@@ -265,14 +265,17 @@ def _subtitle(name: str, label: str, segment, tenure) -> str:
 
 def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> None:
     ev = review.evidence
+    facts = derive_facts(ev)  # once per CSM, not once per checked sentence
     narrative = draft_narrative(ev)
-    problems = check_grounding(narrative.text, ev, too_short_reason=narrative.too_short_reason, account_universe=universe, forbidden_names=forbidden)
+    problems = check_grounding(narrative.text, ev, too_short_reason=narrative.too_short_reason, account_universe=universe,
+                               forbidden_names=forbidden, facts=facts)
     strengths, development = strengths_and_development(ev)
     pieces = [p.text for p in strengths + development]
     for item in coaching_plan(ev):
         pieces += [item.action, item.expected_effect]
     for text in pieces:
-        problems += check_grounding(text, ev, account_universe=universe, forbidden_names=forbidden, check_length=False)
+        problems += check_grounding(text, ev, account_universe=universe, forbidden_names=forbidden, check_length=False,
+                                    facts=facts)
     if problems:
         lines = "\n".join(f"  - {p.message}" for p in problems[:20])
         raise ReportError(
