@@ -26,7 +26,8 @@ def prepare_alone(params_path: str, data_dir: str, csm_id: str) -> tuple[str, st
     params = load_params(params_path).replace(data_dir=data_dir)
     dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
     current, previous = compute_history(dataset, params, params.quarter)
-    reviews, team_reference = build_csm_reviews(current, previous, dataset, params)
+    # draws only this CSM's charts, as the analyst's own notebook would (not every colleague's)
+    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for={csm_id})
     mine = current.scores[current.scores["csm_id"].astype(str) == csm_id]
     alone = PreparedBatch(scores=mine, csm_slices={csm_id: reviews[csm_id]}, team=team_reference, leadership=None)
     bundle = Path(tempfile.mkdtemp(prefix="naive-bundle-"))

@@ -51,9 +51,9 @@ rv.show_review_table(review.tables["windows"])
 
 # %%
 rv.show_review_notes(review, "scores")
-present.show_chart(rv.scores_vs_cohort_chart(review), caption="Dots: this CSM's scores. Grey ticks: the cohort median (hidden when the cohort is too small).", empty_note="No scores to chart this quarter.")
+present.show_svg(review.charts["scores_vs_cohort"], caption="Dots: this CSM's scores. Grey ticks: the cohort median (hidden when the cohort is too small).", empty_note="No scores to chart this quarter.")
 rv.show_review_table(review.tables["scores"])
-present.show_chart(rv.score_trend_chart(review), caption="Overall score over up to four quarters; dashed lines are the rating cut points.", empty_note="No earlier quarter is on record, so there is no trend to draw.")
+present.show_svg(review.charts["score_trend"], caption="Overall score over up to four quarters; dashed lines are the rating cut points.", empty_note="No earlier quarter is on record, so there is no trend to draw.")
 
 # %% [markdown]
 # ## 1. Book performance
@@ -61,7 +61,7 @@ present.show_chart(rv.score_trend_chart(review), caption="Overall score over up 
 # %%
 rv.show_kpi_tiles(review, "book_performance")
 rv.show_review_notes(review, "book_performance")
-present.show_chart(rv.arr_waterfall_chart(review), caption="Starting ARR, each account that moved (largest first, the rest netted), and ARR at the end of each owned window.", empty_note="No ARR bridge to draw: no account counted in this CSM's retention changed ARR this quarter.")
+present.show_svg(review.charts["arr_waterfall"], caption="Starting ARR, each account that moved (largest first, the rest netted), and ARR at the end of each owned window.", empty_note="No ARR bridge to draw: no account counted in this CSM's retention changed ARR this quarter.")
 rv.show_review_table(review.tables["book_measures"])
 rv.show_review_table(review.tables["renewals"])
 rv.show_review_table(review.tables["upcoming_renewals"])
@@ -73,7 +73,7 @@ rv.show_review_table(review.tables["accounts"])
 # %%
 rv.show_kpi_tiles(review, "health_discipline")
 rv.show_review_notes(review, "health_discipline")
-present.show_chart(rv.health_trajectory_chart(review), caption="Weekly health of the accounts that were saved, changed band or moved 10 points or more, over the weeks this CSM owned them.", empty_note="No account's health moved enough to chart this quarter.")
+present.show_svg(review.charts["health_trajectory"], caption="Weekly health of the accounts that were saved, changed band or moved 10 points or more, over the weeks this CSM owned them.", empty_note="No account's health moved enough to chart this quarter.")
 rv.show_review_table(review.tables["health_measures"])
 rv.show_review_table(review.tables["health_bands"])
 rv.show_review_table(review.tables["transitions"])

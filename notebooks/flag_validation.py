@@ -67,15 +67,15 @@ present.show_table(report.alerts, caption="How often a flag was right", empty_no
 present.show_table(report.timing, caption="How early it warned, and the load on CSMs", empty_note="No alert figures: there were no AI flags to judge.")
 
 # %%
-present.show_chart(
-    report.lift_chart,
+present.show_svg(
+    report.charts["lift"],
     caption="Lift of each flag kind with its 95% account-bootstrap interval. Right of the dashed line at 1×: flagged accounts had the event more often than the average account.",
     empty_note="No lift chart: there were no AI flags to judge.",
 )
 
 # %%
-present.show_chart(
-    report.lead_time_chart,
+present.show_svg(
+    report.charts["lead_time"],
     caption="Days from the latest qualifying flag to each event it warned of (box: middle half of events; line: median; whiskers: shortest and longest).",
     empty_note="No lead times: no event was preceded by a flag.",
 )
@@ -89,8 +89,8 @@ present.show_table(report.tested, caption="What the models were tested on (rolli
 present.show_table(report.models, caption="Model quality on the tested quarters, with 95% account-bootstrap intervals", empty_note="No model could be judged: too few events in the tested quarters.")
 
 # %%
-present.show_chart(
-    report.reliability_chart,
+present.show_svg(
+    report.charts["reliability"],
     caption="Reliability: observed event rate against the predicted probability, in ten bins of equal size, for the baseline M0 and the flag model with the highest AUC. Points on the dashed diagonal are well calibrated.",
     empty_note="No reliability curve: no model could be judged.",
 )

@@ -20,7 +20,6 @@ period = ""
 
 # %%
 from calibrate import present
-from calibrate.present import team
 
 report = present.load_leadership(bundle_dir)["team_calibration"]
 notes = report.notes
@@ -46,10 +45,10 @@ present.show_table(
 
 # %%
 present.show_note(notes["distribution"])
-present.show_chart(team.score_distribution_chart(report.overall_scores, tier_cuts=report.tier_cuts),
+present.show_svg(report.charts["score_distribution"],
                    caption="CSMs per 5-point band of the overall score; dashed lines are the tier cuts.",
                    empty_note="No CSM has an overall score this quarter.")
-present.show_chart(team.rating_share_chart(report.rating_check), caption="Model ratings: share of CSMs against the target share.",
+present.show_svg(report.charts["rating_share"], caption="Model ratings: share of CSMs against the target share.",
                    empty_note="No model rating this quarter.")
 present.show_table(report.rating_table,
                    columns=["category", "model", "count", "share", "target_share", "expected_count"],
@@ -63,10 +62,10 @@ present.show_table(report.rating_table,
 
 # %%
 present.show_note(notes["expected"])
-present.show_chart(team.funnel_plot(report.book_adjusted, measure="churn"),
+present.show_svg(report.charts["funnel_churn"],
                    caption="Each dot is a CSM: churn rate minus what the book predicts. Dashed: 95% limits; solid: 99.8% limits. Hollow dots crossed a line only by the approximation (the exact test says chance). Below the funnel is better.",
                    empty_note="No funnel plot: book-adjusted performance could not be computed.")
-present.show_chart(team.funnel_plot(report.book_adjusted, measure="nrr"),
+present.show_svg(report.charts["funnel_nrr"],
                    caption="Each dot is a CSM. Dashed: 95% limits; solid: 99.8% limits around the team's NRR. Above the funnel is better.",
                    empty_note="No funnel plot: book-adjusted performance could not be computed.")
 present.show_table(
@@ -86,7 +85,7 @@ present.show_table(
 
 # %%
 present.show_note(notes["ranks"])
-present.show_chart(team.rank_interval_plot(report.ranks, tier_cuts=report.tier_cuts),
+present.show_svg(report.charts["rank_intervals"],
                    caption="Dot: the reported overall score; bar: the central 95% of 1,000 resampled books. Orange bars cross a tier cut.",
                    empty_note="No rank intervals this quarter.")
 present.show_table(
@@ -112,7 +111,7 @@ present.show_table(
     caption="Disagreements, largest gap first.",
     empty_note="No disagreement between manager and model ratings this quarter.",
 )
-present.show_chart(team.nine_box_chart(report.nine_box), caption="Names are listed in each box, up to four; the CSM-by-CSM table lists everyone.",
+present.show_svg(report.charts["nine_box"], caption="Names are listed in each box, up to four; the CSM-by-CSM table lists everyone.",
                    empty_note=notes["nine_box"])
 
 # %% [markdown]
@@ -157,7 +156,7 @@ present.show_table(
 
 # %%
 present.show_note(notes["balance"])
-present.show_chart(team.portfolio_chart(report.balance), caption="Each point is a CSM; dashed lines mark the account target and the ARR ceiling. Over-capacity CSMs are named.",
+present.show_svg(report.charts["portfolio"], caption="Each point is a CSM; dashed lines mark the account target and the ARR ceiling. Over-capacity CSMs are named.",
                    empty_note="No book at the end of the period.")
 present.show_table(
     report.moves,

@@ -1,3 +1,7 @@
+import re
+import subprocess
+import sys
+
 import altair as alt
 import pandas as pd
 
@@ -36,3 +40,31 @@ def test_bar_chart_does_not_modify_input():
     before = frame.copy()
     chart_to_svg(bar_chart(frame, x="arr", y="name"))
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_show_svg_shows_the_same_figure_as_show_chart(monkeypatch):
+    from calibrate.present import display
+
+    shown: list[str] = []
+    monkeypatch.setattr(display, "_display_html", lambda markup, metadata=None: shown.append(markup))
+    chart = bar_chart(_frame(), x="arr", y="name")
+    display.show_svg(chart_to_svg(chart), caption="<ARR> & more")
+    display.show_chart(chart, caption="<ARR> & more")
+    strip = [re.sub(r'\bc\d+-', "", s) for s in shown]  # chart ids are numbered per drawing
+    assert strip[0] == strip[1] and "&lt;ARR&gt; &amp; more" in strip[0]
+    display.show_svg(None, empty_note="Nothing <here>")
+    assert "nodata" in shown[-1] and "Nothing &lt;here&gt;" in shown[-1]
+
+
+def test_what_report_notebooks_import_does_not_import_altair():
+    code = (
+        "import sys\n"
+        "from calibrate import present\n"
+        "from calibrate.present import narrative, review, team, flags\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('altair', 'vl_convert'))\n"
+        "assert not heavy, heavy\n"
+        "assert callable(present.chart_to_svg) and callable(review.review_charts)\n"  # still reachable, loaded on use
+        "assert 'altair' in sys.modules and sys.modules.get('rfc3987_syntax', 0) is None\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr

@@ -1,5 +1,10 @@
 """Altair charts as inline SVG: drawn once by vl_convert, no JavaScript, no network.
 
+This is the only module (with the ``*/charts.py`` chart builders) that
+imports Altair: the report builders render every chart here, in the batch's
+parent process, and the notebooks only show the finished SVG
+(``present.show_svg``), so a report kernel never imports Altair or vl_convert.
+
 A report page carries the finished drawing, so it renders the same in an
 offline browser, in print and in an e-mail attachment. Every chart gets the
 house theme (``THEME``) unless its own ``configure_*`` says otherwise.
@@ -21,36 +26,10 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import altair as alt  # noqa: E402
 import pandas as pd
 
-from .escape import escape_text
+from .svg import figure_html
+from .theme import PALETTE, THEME
 
-__all__ = ["THEME", "PALETTE", "chart_to_svg", "chart_html", "bar_chart"]
-
-PALETTE = ("#2f5d8a", "#e07b39", "#3a9a6e", "#c44e52", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
-
-THEME: dict[str, Any] = {
-    "background": "white",
-    "font": "Helvetica, Arial, sans-serif",
-    "padding": 8,
-    "view": {"stroke": None, "continuousWidth": 520, "continuousHeight": 280},
-    "title": {"fontSize": 14, "fontWeight": 600, "anchor": "start", "color": "#1d2733", "offset": 10},
-    "axis": {
-        "labelFontSize": 11,
-        "titleFontSize": 12,
-        "titleFontWeight": 500,
-        "labelColor": "#33414f",
-        "titleColor": "#33414f",
-        "gridColor": "#e3e7ec",
-        "domainColor": "#9aa5b1",
-        "tickColor": "#9aa5b1",
-        "labelLimit": 220,
-    },
-    "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
-    "range": {"category": list(PALETTE)},
-    "bar": {"color": PALETTE[0]},
-    "line": {"color": PALETTE[0], "strokeWidth": 2},
-    "point": {"color": PALETTE[0], "filled": True},
-    "rule": {"color": "#9aa5b1"},
-}
+__all__ = ["THEME", "PALETTE", "alt", "chart_to_svg", "chart_html", "bar_chart", "render_svg"]
 
 _VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 _chart_counter = itertools.count(1)
@@ -88,11 +67,12 @@ def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
 
 def chart_html(chart: alt.TopLevelMixin | dict, *, caption: str | None = None, alt_text: str | None = None) -> str:
     """A ``<figure>`` holding the chart's inline SVG and an escaped caption."""
-    svg = chart_to_svg(chart)
-    label = escape_text(alt_text or caption or "chart")
-    svg = svg.replace('role="img"', f'role="img" aria-label="{label}"', 1)
-    cap = f"<figcaption>{escape_text(caption)}</figcaption>" if caption else ""
-    return f'<figure class="chart">{svg}{cap}</figure>'
+    return figure_html(chart_to_svg(chart), caption=caption, alt_text=alt_text)
+
+
+def render_svg(chart: alt.TopLevelMixin | dict | None) -> str | None:
+    """``chart_to_svg(chart)``, or None when there is no chart (the report then shows its "no data" note)."""
+    return None if chart is None else chart_to_svg(chart)
 
 
 def bar_chart(

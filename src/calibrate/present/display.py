@@ -11,12 +11,12 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from .charts import chart_html
 from .escape import escape_multiline, escape_text, is_missing
 from .html import TITLE_METADATA_KEY
+from .svg import figure_html
 from .tables import format_value, note_html, table_html
 
-__all__ = ["show_title", "show_text", "show_note", "show_table", "show_chart", "show_kpis", "kpis_html", "title_html"]
+__all__ = ["show_title", "show_text", "show_note", "show_table", "show_chart", "show_svg", "show_kpis", "kpis_html", "title_html"]
 
 
 def _display_html(markup: str, metadata: dict[str, Any] | None = None) -> None:
@@ -63,12 +63,29 @@ def show_table(
     )
 
 
+_NO_CHART = "No chart: there is no data for it this period."
+
+
 def show_chart(chart: Any, *, caption: str | None = None, empty_note: str | None = None) -> None:
-    """Display an Altair chart as inline SVG; ``None`` shows ``empty_note`` instead."""
+    """Display an Altair chart as inline SVG; ``None`` shows ``empty_note`` instead.
+
+    Draws the chart in this process (imports Altair and vl_convert). Report
+    notebooks show charts the batch drew already, with :func:`show_svg`.
+    """
     if chart is None:
-        _display_html(note_html(empty_note or "No chart: there is no data for it this period.", kind="nodata"))
+        _display_html(note_html(empty_note or _NO_CHART, kind="nodata"))
         return
+    from .charts import chart_html
+
     _display_html(chart_html(chart, caption=caption))
+
+
+def show_svg(svg: str | None, *, caption: str | None = None, empty_note: str | None = None) -> None:
+    """Display a chart drawn already (SVG text from ``chart_to_svg``) with its caption; ``None`` shows ``empty_note``."""
+    if svg is None:
+        _display_html(note_html(empty_note or _NO_CHART, kind="nodata"))
+        return
+    _display_html(figure_html(svg, caption=caption))
 
 
 def kpis_html(values: Mapping[str, Any], *, formats: Mapping[str, str] | None = None) -> str:

@@ -28,7 +28,7 @@ a { color: var(--accent); }
 table.data { border-collapse: collapse; width: 100%; font-size: .9rem; font-variant-numeric: tabular-nums; }
 table.data caption { caption-side: top; text-align: left; padding: 6px 10px; color: var(--muted); font-size: .85rem; }
 table.data th, table.data td { padding: 6px 10px; text-align: left; vertical-align: top;
-                               border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+                               border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
 table.data th { background: var(--band); font-weight: 600; white-space: nowrap; }
 table.data td { max-width: 32ch; }
 table.data .num { text-align: right; white-space: nowrap; }

@@ -3,8 +3,9 @@
 ``build_flag_report(fv, current, previous, params)`` turns the model stage's
 ``FlagValidation`` and the scored quarters into a frozen ``FlagReport``:
 display tables whose cells already carry their units and intervals, the
-verdict sentences, three charts (Vega-Lite dicts) and the score-validity
-table. The notebook only shows its fields.
+verdict sentences, three charts (Vega-Lite dicts, and ``charts``: the same
+drawn once to SVG) and the score-validity table. The notebook only shows its
+fields.
 
 Score validity pairs each CSM's scores of quarter p (overall, each category,
 rating) with the outcomes of quarter p + 1 in their book (NRR, GRR,
@@ -16,7 +17,7 @@ It is descriptive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +26,7 @@ import pandas as pd
 from ...models import score_validity
 from ...models.command import FlagValidation
 from ...params import Params
-from . import charts, tables
+from . import tables
 from .text import (OUTCOME_LABELS, fmt_count, fmt_interval, is_missing, kind_label,
                    kind_sentence, panel_sentence)
 
@@ -57,6 +58,8 @@ VALIDITY_NOTE = (
     "meets < exceeds. Pairs counts CSM-quarters."
 )
 
+CHART_KEYS = ("lift", "lead_time", "reliability")
+
 
 @dataclass(frozen=True)
 class FlagReport:
@@ -67,6 +70,8 @@ class FlagReport:
     cells with units; ``table`` and ``validity_raw`` keep the numbers.
     ``available`` is False when no ``ai_flags`` table was supplied; the
     flag sections then show ``no_data_note``, score validity still shows.
+    ``charts`` maps ``lift``, ``lead_time`` and ``reliability`` to SVG text
+    (None where there is nothing to draw, as for every key without flags).
     """
 
     period: str
@@ -91,6 +96,7 @@ class FlagReport:
     reliability_chart: dict | None = None
     lift_chart: dict | None = None
     lead_time_chart: dict | None = None
+    charts: Mapping[str, str | None] = field(default_factory=dict)
     response: pd.DataFrame | None = None
     response_note: str = ""
     validity: pd.DataFrame | None = None
@@ -248,7 +254,8 @@ def build_flag_report(fv: FlagValidation | None, current: Any, previous: Sequenc
         notes = tuple(fv.notes) if fv is not None else ()
         return FlagReport(available=False, headline="No AI flags were supplied, so no flag could be judged.",
                           no_data_note=NO_FLAGS_NOTE, notes=notes, alerts_note=_NO_FLAGS_SHORT,
-                          models_note=_NO_FLAGS_SHORT, response_note=_NO_FLAGS_SHORT, **common)
+                          models_note=_NO_FLAGS_SHORT, response_note=_NO_FLAGS_SHORT,
+                          charts=dict.fromkeys(CHART_KEYS), **common)
     table = fv.table
     primary = int(settings.horizon_days)
     method = METHOD_NOTE.format(lookback=settings.lookback_days, h1=min(fv.horizons), h2=max(fv.horizons),
@@ -266,7 +273,9 @@ def build_flag_report(fv: FlagValidation | None, current: Any, previous: Sequenc
             f"and at least {fv.min_events} are needed there, with as many in the earlier quarters each model "
             f"is trained on."
         )
-    return FlagReport(
+    from . import charts as draw  # Altair is imported here, in the batch's parent, never in a report kernel
+
+    report = FlagReport(
         available=True,
         headline=_headline(table),
         method_note=method,
@@ -295,11 +304,12 @@ def build_flag_report(fv: FlagValidation | None, current: Any, previous: Sequenc
             "is better). Brier skill: how much M1 lowers M0's Brier score. Combinations with too few events "
             "have no row."
         ),
-        reliability_chart=charts.reliability_chart(fv.reliability, fv.models),
-        lift_chart=charts.lift_chart(table),
-        lead_time_chart=charts.lead_time_chart(fv.lead_times),
+        reliability_chart=draw.reliability_chart(fv.reliability, fv.models),
+        lift_chart=draw.lift_chart(table),
+        lead_time_chart=draw.lead_time_chart(fv.lead_times),
         response=tables.response_display(fv.response, primary),
         response_note=f"{RESPONSE_HEAD} {fv.response_note} Shown for the {primary}-day window.",
         table=table,
         **common,
     )
+    return replace(report, charts=draw.flag_charts(report))

@@ -1,7 +1,7 @@
 """Charts of the flag validation report, as Vega-Lite dicts (pickled into the bundle).
 
-The notebook hands each dict to ``present.show_chart``, which draws it as
-inline SVG. Each function returns ``None`` when there is nothing to draw.
+``flag_charts`` draws each dict to inline SVG once, in the batch's parent
+process (``FlagReport.charts``); the notebook shows it with ``present.show_svg``. Each function returns ``None`` when there is nothing to draw.
 One small panel per outcome × horizon ("Churn, 90 days").
 """
 
@@ -12,17 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..charts import PALETTE, alt
-from .text import VERDICT_LABELS, kind_label
+from ..charts import PALETTE, alt, render_svg
+from .text import VERDICT_LABELS, kind_label, panel_label
 
-__all__ = ["panel_label", "reliability_chart", "lift_chart", "lead_time_chart"]
+__all__ = ["panel_label", "reliability_chart", "lift_chart", "lead_time_chart", "flag_charts"]
 
 _VERDICT_COLORS = {"Predictive": "#2e7d4f", "Not predictive": "#8c8c8c", "Too few events to judge": "#e07b39"}
-
-
-def panel_label(outcome: str, horizon_days: int) -> str:
-    """``("churn", 90)`` -> ``"Churn within 90 days"``."""
-    return f"{str(outcome).capitalize()} within {int(horizon_days)} days"
 
 
 def _panel_order(frame: pd.DataFrame) -> list[str]:
@@ -129,3 +124,16 @@ def lead_time_chart(lead_times: pd.DataFrame | None) -> dict[str, Any] | None:
         y=alt.Y("kind:N", title=None),
     ).properties(width=250, height=28 * frame["kind"].nunique())
     return chart.facet(facet=alt.Facet("panel:N", title=None, sort=_panel_order(lead_times)), columns=2).to_dict()
+
+
+def flag_charts(report) -> dict[str, str | None]:
+    """The report's three charts as SVG text (None where there is nothing to draw).
+
+    Keys: ``lift``, ``lead_time``, ``reliability`` (from the report's
+    Vega-Lite dicts ``lift_chart``, ``lead_time_chart``, ``reliability_chart``).
+    """
+    return {
+        "lift": render_svg(report.lift_chart),
+        "lead_time": render_svg(report.lead_time_chart),
+        "reliability": render_svg(report.reliability_chart),
+    }

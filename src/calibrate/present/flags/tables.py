@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import charts
-from .text import (DASH, PREDICTOR_LABELS, VALIDITY_OUTCOME_LABELS, VERDICT_LABELS, fmt_count, fmt_days,
+from .text import (panel_label, DASH, PREDICTOR_LABELS, VALIDITY_OUTCOME_LABELS, VERDICT_LABELS, fmt_count, fmt_days,
                    fmt_interval, fmt_number, fmt_percent, is_missing, kind_label, validity_reading)
 
 __all__ = ["predictor_label", "short_outcome", "validity_display", "horizon", "outcome_window", "verdicts_display", "panel_display", "alerts_display", "timing_display", "lead", "models_display", "tested_display", "response_display"]
@@ -60,7 +59,7 @@ def horizon(h: Any) -> str:
 
 def outcome_window(frame: pd.DataFrame) -> list[str]:
     """``Churn within 90 days`` for each row."""
-    return [charts.panel_label(o, h) for o, h in frame[["outcome", "horizon_days"]].itertuples(index=False, name=None)]
+    return [panel_label(o, h) for o, h in frame[["outcome", "horizon_days"]].itertuples(index=False, name=None)]
 
 
 def verdicts_display(table: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import math
 from typing import Any, Mapping, Sequence
 
 __all__ = [
+    "panel_label",
     "DASH",
     "VERDICT_LABELS",
     "OUTCOME_LABELS",
@@ -183,3 +184,8 @@ def validity_reading(rho: Any, low: Any, high: Any, expected_sign: int) -> str:
         agrees = (low > 0) == (expected_sign > 0)
         return "in the expected direction" if agrees else "against the expected direction"
     return "no clear relation (interval spans 0)"
+
+
+def panel_label(outcome: str, horizon_days: int) -> str:
+    """``("churn", 90)`` -> ``"Churn within 90 days"``."""
+    return f"{str(outcome).capitalize()} within {int(horizon_days)} days"

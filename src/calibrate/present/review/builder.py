@@ -11,8 +11,8 @@ carries text that names a colleague or an account outside the book.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Collection, Mapping
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ from ..narrative import ReviewEvidence, check_grounding, coaching_plan, derive_f
 from . import records as R
 from . import tables as T
 from . import texts
-from .charts import health_frame, waterfall_frame
+from .chart_data import health_frame, waterfall_frame
 from .evidence import book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
 from .team import TeamReference, cohort_figures, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
@@ -55,6 +55,9 @@ class CsmReview:
     kpis : ``section -> {label: text with unit}`` headline tiles.
     tables : ``name -> ReviewTable``.
     chart_data : small frames for the charts (``waterfall``, ``health``, ``scores``, ``trend``).
+    charts : ``name -> SVG text`` drawn from ``chart_data`` by :func:`.charts.review_charts`
+        (``scores_vs_cohort``, ``score_trend``, ``arr_waterfall``, ``health_trajectory``);
+        None where there is nothing to draw. Empty until the charts are drawn.
     """
 
     csm_id: str
@@ -68,6 +71,7 @@ class CsmReview:
     kpis: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     tables: Mapping[str, T.ReviewTable] = field(default_factory=dict)
     chart_data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    charts: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def _row(scores: pd.DataFrame, csm_id: str) -> dict | None:
@@ -284,8 +288,10 @@ def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> N
         )
 
 
-def build_csm_reviews(current, previous: list, dataset: Dataset, params: Params) -> tuple[dict[str, CsmReview], TeamReference]:
-    """Per-CSM reviews and the team reference for ``current.period``.
+def build_csm_reviews(
+    current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None
+) -> tuple[dict[str, CsmReview], TeamReference]:
+    """Per-CSM reviews, with their charts drawn, and the team reference for ``current.period``.
 
     Parameters
     ----------
@@ -293,12 +299,17 @@ def build_csm_reviews(current, previous: list, dataset: Dataset, params: Params)
     previous : PeriodResults of earlier quarters, most recent first (up to
         three feed the four-quarter trend).
     dataset, params : the validated dataset and parameters.
+    charts_for : the CSM ids whose charts to draw (``CsmReview.charts``);
+        None draws every review's. Drawing imports Altair and vl_convert here,
+        once, so the report kernels never do.
 
     Returns
     -------
     ``({csm_id: CsmReview}, TeamReference)``. Raises ``ReportError`` naming
     the CSM when a review's text fails the grounding check.
     """
+    from .charts import review_charts
+
     arr = arr_series(dataset["arr"])
     lookup = health_index(dataset["health"])
     team = team_reference(current.scores, period=current.period.label, min_cohort_size=params.scoring.min_cohort_size)
@@ -310,5 +321,7 @@ def build_csm_reviews(current, previous: list, dataset: Dataset, params: Params)
         forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
         review = build_csm_review(csm_id, current, previous, dataset, params, arr=arr, health_lookup=lookup, other_names=forbidden)
         _check(review, forbidden=forbidden, universe=universe)
+        if charts_for is None or csm_id in charts_for:
+            review = replace(review, charts=review_charts(review))
         reviews[csm_id] = review
     return reviews, team

@@ -19,8 +19,8 @@ out-of-fold AUC, Brier score and ARR-ratio error on the review quarter).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,11 @@ class TeamReport:
     ``ranks``, ``ratings``, ``nine_box``, ``decisions``, ``fairness``,
     ``balance``, ``training``) to its plain-language note. A section whose
     frame is ``None`` could not be computed; its note says why.
+
+    ``charts`` maps a chart key (``score_distribution``, ``rating_share``,
+    ``funnel_churn``, ``funnel_nrr``, ``rank_intervals``, ``nine_box``,
+    ``portfolio``) to its SVG text, drawn once by ``build_team_report``
+    (see :func:`.charts.team_charts`); None where there is nothing to draw.
     """
 
     period: str
@@ -89,6 +94,7 @@ class TeamReport:
     audit_trail: list[dict[str, Any]]
     tier_cuts: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    charts: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def load_calibration_decisions(params: Params, dataset: Dataset, model_scores: pd.DataFrame) -> pd.DataFrame | None:
@@ -314,8 +320,7 @@ def build_team_report(
         "balance": text.balance_note(balance, moves),
         "training": text.training_note(needs, len(csm_table), flag_validation),
     }
-    timings["build_s"] = round(time.perf_counter() - start, 4)
-    return TeamReport(
+    report = TeamReport(
         period=current.period.label,
         previous_period=prev.period.label if prev is not None else None,
         headline=headline,
@@ -348,3 +353,8 @@ def build_team_report(
         tier_cuts={"top": sp.tier_cuts.top, "strong": sp.tier_cuts.strong, "solid": sp.tier_cuts.solid},
         timings=timings,
     )
+    from .charts import team_charts  # Altair is imported here, in the batch's parent, never in a report kernel
+
+    report = replace(report, charts=_timed(timings, "charts_s", team_charts, report))
+    timings["build_s"] = round(time.perf_counter() - start, 4)
+    return report

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..charts import PALETTE
+from ..charts import PALETTE, render_svg
 
 __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distribution_chart", "rating_share_chart",
-           "nine_box_chart", "portfolio_chart"]
+           "nine_box_chart", "portfolio_chart", "team_charts"]
 
 MAX_LABELS = 12
 _WIDTH = 640
@@ -248,3 +248,21 @@ def portfolio_chart(balance: pd.DataFrame | None) -> alt.TopLevelMixin | None:
     flagged = _labels(data, over, data["accounts"].to_numpy() + data["arr"].to_numpy())
     text = alt.Chart(flagged).mark_text(align="left", dx=6, dy=-4, fontSize=11, color="#1d2733").encode(x="accounts:Q", y="arr:Q", text="csm:N")
     return alt.layer(vline, hline, points, text).properties(width=_WIDTH, height=320, title="Portfolio load per CSM")
+
+
+def team_charts(report) -> dict[str, str | None]:
+    """Every chart of the team report as SVG text (None where there is nothing to draw).
+
+    Keys: ``score_distribution``, ``rating_share``, ``funnel_churn``,
+    ``funnel_nrr``, ``rank_intervals``, ``nine_box``, ``portfolio``. Drawn once
+    by ``build_team_report``; the notebook shows them with ``present.show_svg``.
+    """
+    return {
+        "score_distribution": render_svg(score_distribution_chart(report.overall_scores, tier_cuts=report.tier_cuts)),
+        "rating_share": render_svg(rating_share_chart(report.rating_check)),
+        "funnel_churn": render_svg(funnel_plot(report.book_adjusted, measure="churn")),
+        "funnel_nrr": render_svg(funnel_plot(report.book_adjusted, measure="nrr")),
+        "rank_intervals": render_svg(rank_interval_plot(report.ranks, tier_cuts=report.tier_cuts)),
+        "nine_box": render_svg(nine_box_chart(report.nine_box)),
+        "portfolio": render_svg(portfolio_chart(report.balance)),
+    }

@@ -1,0 +1,25 @@
+"""A pre-drawn chart (inline SVG text) as a captioned ``<figure>``; no Altair needed.
+
+The batch renders every chart once in its parent process
+(``present.charts.chart_to_svg``) and stores the SVG in the report objects;
+notebooks show it with ``present.show_svg``, which wraps it here.
+"""
+
+from __future__ import annotations
+
+from .escape import escape_text
+
+__all__ = ["figure_html"]
+
+
+def figure_html(svg: str, *, caption: str | None = None, alt_text: str | None = None) -> str:
+    """A ``<figure>`` holding ``svg`` (as ``chart_to_svg`` returns it) and an escaped caption.
+
+    The SVG's ``role="img"`` gets an escaped ``aria-label`` (``alt_text``,
+    else the caption, else "chart"). ``svg`` is trusted renderer output: its
+    text was escaped when it was drawn.
+    """
+    label = escape_text(alt_text or caption or "chart")
+    svg = svg.replace('role="img"', f'role="img" aria-label="{label}"', 1)
+    cap = f"<figcaption>{escape_text(caption)}</figcaption>" if caption else ""
+    return f'<figure class="chart">{svg}{cap}</figure>'
