@@ -132,9 +132,23 @@ def warm_up() -> int:
     import papermill  # noqa: F401
     from nbconvert import HTMLExporter  # noqa: F401
 
-    from ..present import html  # noqa: F401
+    from ..present import chart_to_svg, html  # noqa: F401
 
+    # The first drawing starts the renderer's JavaScript runtime (~0.5 s): pay it here.
+    chart_to_svg({"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}})
     return os.getpid()
+
+
+def _draw_charts_first(job: NotebookJob) -> None:
+    """A per-CSM review's charts are drawn here, in the warm worker, before its kernel starts."""
+    if job.csm_id is None or "bundle_dir" not in job.parameters or "csm_key" not in job.parameters:
+        return
+    from ..present.bundle import csm_slice_path
+    from ..present.review.charts import draw_slice_charts
+
+    path = csm_slice_path(str(job.parameters["bundle_dir"]), str(job.parameters["csm_key"]))
+    if path.is_file():
+        draw_slice_charts(path)
 
 
 def execute_job(job: NotebookJob) -> NotebookStatus:
@@ -151,6 +165,10 @@ def execute_job(job: NotebookJob) -> NotebookStatus:
     error = detail = None
     attempts = 0
     wrote_notebook = False
+    try:
+        _draw_charts_first(job)
+    except Exception as exc:  # the notebook then fails on the missing chart and the index shows it
+        logging.getLogger(__name__).warning("Charts for %s could not be drawn: %r", job.job_id, exc)
     # papermill saves as it goes; it writes a temporary file that replaces the
     # final one only at the end, so a reader never sees a half-run notebook.
     executed = notebook_path.with_name(f".{notebook_path.stem}.{os.getpid()}.tmp.ipynb")

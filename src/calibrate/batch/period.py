@@ -83,7 +83,9 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
         flag_validation = validate_flags(dataset, params, period)
 
     say("building per-CSM reviews")
-    reviews, team_reference = build_csm_reviews(current, previous, dataset, params)
+    # Each review's charts are drawn later by the worker that runs its notebook
+    # (batch.execute), spread over the workers instead of one after another here.
+    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=())
     say("building the team calibration report")
     team_report = build_team_report(
         current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation

@@ -138,3 +138,34 @@ def review_charts(review) -> dict[str, str | None]:
         "arr_waterfall": render_svg(arr_waterfall_chart(review)),
         "health_trajectory": render_svg(health_trajectory_chart(review)),
     }
+
+
+def draw_slice_charts(slice_path) -> bool:
+    """Draw the charts of the review pickled at ``slice_path`` if it has none yet; True when drawn.
+
+    The batch calls this in its worker process just before that CSM's
+    notebook runs, so chart drawing is spread over the workers (each keeps one
+    warm renderer) instead of running one after another in the parent.
+    The file is rewritten atomically and still holds only this CSM's review.
+    """
+    import os
+    import pickle
+    import tempfile
+    from dataclasses import replace
+    from pathlib import Path
+
+    path = Path(slice_path)
+    review = pickle.loads(path.read_bytes())
+    if not hasattr(review, "chart_data") or getattr(review, "charts", None):
+        return False
+    drawn = replace(review, charts=review_charts(review))
+    handle, tmp = tempfile.mkstemp(prefix=".slice-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(pickle.dumps(drawn, protocol=5))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
