@@ -19,7 +19,10 @@ from pathlib import Path
 from calibrate.sample import generate_sample
 
 DEFAULT_OUT = Path("/tmp/calibrate-scale")
-PARAMS = {"seed": 7, "n_csms": 1000, "n_accounts": 60_000, "quarters": 8, "end_period": "2026-Q3"}
+# A touch-heavier team than the sample (regular touches x2.2) brings the health,
+# activity and ticket tables to about 10 million rows, the scale.
+PARAMS = {"seed": 7, "n_csms": 1000, "n_accounts": 60_000, "quarters": 8, "end_period": "2026-Q3",
+          "touch_rate_scale": 2.2}
 MARKER = ".scale-params.json"
 
 

@@ -202,3 +202,14 @@ def test_fifty_csm_smoke_keeps_every_flag_as_planned(tmp_path):
     summary = generate_sample(tmp_path, seed=11, n_csms=50, n_accounts=2500)
     assert summary.n_accounts == 2500
     assert Sample(tmp_path).flags() == summary.expected_flags
+
+
+def test_touch_rate_scale_adds_touches_and_nothing_else(tmp_path):
+    from calibrate.sample import generate_sample
+
+    base = generate_sample(tmp_path / "base", seed=3, n_csms=10)
+    heavy = generate_sample(tmp_path / "heavy", seed=3, n_csms=10, touch_rate_scale=2.0)
+    # Regular touches double; QBRs and onboarding sessions do not, so the total grows by less than 2x.
+    assert heavy.rows["activities"] > 1.2 * base.rows["activities"]
+    for table in ("csms", "accounts", "ownership", "arr", "health", "renewals"):
+        assert (tmp_path / "heavy" / f"{table}.csv").read_bytes() == (tmp_path / "base" / f"{table}.csv").read_bytes()

@@ -40,6 +40,7 @@ def generate_sample(
     end_period: str = "2026-Q3",
     file_format: str = "csv",
     progress: Callable[[str], None] | None = None,
+    touch_rate_scale: float = 1.0,
 ) -> SampleSummary:
     """Generate every contract table with planted truths and write them to ``out_dir``.
 
@@ -59,6 +60,9 @@ def generate_sample(
     file_format : {"csv", "parquet"}
     progress : callable, optional
         Called with a short message as each stage starts.
+    touch_rate_scale : float
+        Multiplies the weekly rate of regular CSM touches (1.0, the default,
+        is the sample's team; the scale benchmark uses a touch-heavier one).
 
     Returns
     -------
@@ -89,7 +93,9 @@ def generate_sample(
     renewals = renewal_rows(world)
     first, end = active_spans(world, churn_day)
     say("activities, tickets, surveys")
-    activities = build_activities(world, segments, first, end)
+    if touch_rate_scale <= 0:
+        raise CalibrateError(f"touch_rate_scale must be > 0. Got {touch_rate_scale} instead.")
+    activities = build_activities(world, segments, first, end, touch_rate_scale=touch_rate_scale)
     tickets = build_tickets(world, segments, first, end)
     surveys = build_surveys(world, tickets, first, end)
     onboarding = build_onboarding(world, segments)

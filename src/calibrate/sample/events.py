@@ -52,11 +52,15 @@ def _per_account(rng, rate_per_week: np.ndarray, first, end) -> np.ndarray:
     return np.repeat(np.arange(len(first)), counts)
 
 
-def build_activities(world: World, segments: pd.DataFrame, first, end) -> pd.DataFrame:
-    """Regular touches (Poisson), one QBR/EBR per account-quarter at the owner's rate, onboarding sessions."""
+def build_activities(world: World, segments: pd.DataFrame, first, end, *, touch_rate_scale: float = 1.0) -> pd.DataFrame:
+    """Regular touches (Poisson), one QBR/EBR per account-quarter at the owner's rate, onboarding sessions.
+
+    ``touch_rate_scale`` multiplies the weekly rate of regular touches (1.0 = the
+    sample's rates); the scale benchmark uses a touch-heavier team.
+    """
     rng, tl, acc, csms = world.rng["activities"], world.timeline, world.accounts, world.csms
     segment = acc["segment"].to_numpy()
-    rate = np.array([_ACTIVITY_RATE[s] for s in segment])
+    rate = np.array([_ACTIVITY_RATE[s] for s in segment]) * touch_rate_scale
     reg_acc = _per_account(rng, rate, first, end)
     reg_day = _uniform_days(rng, reg_acc, first, end)
     reg_kind = rng.choice(_REGULAR_KINDS, size=len(reg_acc), p=_REGULAR_P)
