@@ -22,7 +22,6 @@ time to all CSMs (printed as an estimate). Figures are appended to
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -31,17 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from runlog import append_run, last_run  # benchmarks/runlog.py (this folder)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "batch.jsonl"
 TARGET_SECONDS, TARGET_RATIO = 45.0, 4.0
 
-
-def _last_run() -> dict:
-    if not RESULTS.is_file():
-        return {}
-    lines = [line for line in RESULTS.read_text().splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else {}
 
 
 def _naive_notebook(target: Path, *, params_path: str, data_dir: str, csm_id: str) -> Path:
@@ -114,10 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = naive_s / batch_s
     figures.update(csms=len(csm_ids), naive_timed_csms=len(timed_ids), naive_s=round(naive_s, 2), ratio=round(ratio, 2))
 
-    last = _last_run()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as f:
-        f.write(json.dumps(figures) + "\n")
+    last = last_run(RESULTS)
+    append_run(RESULTS, figures)
 
     def moved(key: str) -> str:
         return f"(last run {last[key]})" if key in last else "(first run)"

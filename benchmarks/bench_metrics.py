@@ -18,7 +18,6 @@ previous line. Usage: ``python benchmarks/bench_metrics.py [--data-dir DIR] [--p
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import sys
@@ -26,6 +25,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from runlog import append_run, last_run  # benchmarks/runlog.py (this folder)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "metrics.jsonl"
@@ -44,12 +45,6 @@ def _data_dir(explicit: Path | None) -> Path:
 
     return ensure_scale_data()
 
-
-def _last_run() -> dict:
-    if not RESULTS.is_file():
-        return {}
-    lines = [line for line in RESULTS.read_text().splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["peak_rss_gb"] = round(_peak_rss_gb(), 2)
     figures["metrics_vs_baseline_x"] = round(figures["metrics_scores_s"] / max(figures["baseline_groupby_s"], 1e-9), 1)
 
-    previous = _last_run()
+    previous = last_run(RESULTS)
     print(f"data: {folder} ({figures['n_csms']} CSMs scored, {figures['arr_rows']:,} arr rows, {figures['health_rows']:,} health rows)")
     for key in (
         "load_s",
@@ -156,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(old, (int, float)) and old:
             line += f"   ({(value - old) / old:+.0%} since last run: {old})"
         print(line)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(figures) + "\n")
+    append_run(RESULTS, figures)
     missed = [k for k, limit in TARGETS.items() if figures[k] >= limit]
     return 1 if missed else 0
 

@@ -17,7 +17,6 @@ screenshot).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import pickle
 import tempfile
@@ -34,6 +33,8 @@ from calibrate.models.expected import book_adjusted, expected_outcomes
 from calibrate.models.fairness import fairness_checks
 from calibrate.models.ranks import rank_intervals
 from calibrate.params import CATEGORIES, Params
+
+from runlog import append_run, last_run  # benchmarks/runlog.py (this folder)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_team.jsonl"
 N_CSMS = 200
@@ -181,23 +182,15 @@ def main() -> None:
     figures["n_moves"] = len(moves)
     figures.update(end_to_end(keep))
 
-    previous = _last_run()
+    previous = last_run(RESULTS)
     print(f"Team calibration, {N_CSMS} CSMs, {figures['n_accounts']} accounts, {N_BOOT} resamples:")
     for key, value in figures.items():
         change = ""
         if key in previous and isinstance(previous[key], (int, float)) and previous[key]:
             change = f"   ({(value - previous[key]) / previous[key]:+.0%} since last run)"
         print(f"  {key:36s} {value}{change}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **figures}) + "\n")
+    append_run(RESULTS, {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **figures})
 
-
-def _last_run() -> dict:
-    if not RESULTS.is_file():
-        return {}
-    lines = [line for line in RESULTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else {}
 
 
 if __name__ == "__main__":

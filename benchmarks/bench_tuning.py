@@ -19,7 +19,6 @@ moved since the last run (``results/bench_tuning.jsonl``).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path
@@ -33,6 +32,8 @@ from calibrate.present.tuning import TuningSession, weight_tuner
 from calibrate.scoring import compute_period
 
 ROOT = Path(__file__).resolve().parents[1]
+from runlog import append_run, last_run  # benchmarks/runlog.py (this folder)
+
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_tuning.jsonl"
 N_VECTORS = 50
 N_BOOT = 200
@@ -84,7 +85,7 @@ def main() -> None:
     figures["n_csms"] = len(current.categories)
     figures["n_quarters"] = 1 + len(previous)
 
-    last = _last_run()
+    last = last_run(RESULTS)
     print(f"Weight tuner on {params_path.name}: {figures['n_csms']} CSMs, {figures['n_quarters']} quarters, "
           f"{N_VECTORS} random weight vectors, {N_BOOT} resamples:")
     for key, value in figures.items():
@@ -95,16 +96,8 @@ def main() -> None:
     verdict = "meets" if figures["widget_update_ms"] < TARGET_MS else "MISSES"
     print(f"  one slider move {figures['widget_update_ms']} ms {verdict} the {TARGET_MS:.0f} ms target; "
           f"{1 / figures['widget_vs_full_ratio']:.0f}x faster than recomputing the quarter")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **figures}) + "\n")
+    append_run(RESULTS, {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **figures})
 
-
-def _last_run() -> dict:
-    if not RESULTS.is_file():
-        return {}
-    lines = [line for line in RESULTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else {}
 
 
 if __name__ == "__main__":

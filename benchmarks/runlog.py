@@ -1,0 +1,25 @@
+"""The benchmarks' run log: one JSON line per run in ``results/<name>.jsonl``.
+
+Each benchmark reads the previous line to print how its figures moved, then
+appends its own. Shared here so every script keeps the log the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def last_run(path: Path) -> dict:
+    """The most recent record in ``path`` (an empty dict before the first run)."""
+    if not path.is_file():
+        return {}
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def append_run(path: Path, record: dict) -> None:
+    """Append ``record`` as one JSON line to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
