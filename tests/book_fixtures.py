@@ -9,22 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calibrate.contract import TABLES
+from calibrate.contract import TABLES, VALIDATED_DTYPES
 from calibrate.dataset import Dataset
 
-_DTYPES = {
-    "id": "string",
-    "text": "string",
-    "label": "string",
-    "enum": "string",
-    "period": "string",
-    "date": "datetime64[ns]",
-    "timestamp": "datetime64[ns]",
-    "month": "datetime64[ns]",
-    "number": "float64",
-    "money": "float64",
-    "bool": "boolean",
-}
+_DTYPES = VALIDATED_DTYPES
 
 
 def typed(table: str, rows: list[dict]) -> pd.DataFrame:

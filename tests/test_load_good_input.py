@@ -8,24 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calibrate.contract import OPTIONAL_TABLES, TABLES
+from calibrate.contract import OPTIONAL_TABLES, TABLES, VALIDATED_DTYPES
 from calibrate.errors import DataValidationError
 from calibrate.load import load_dataset, validate_frames
 from load_fixtures import VALID_TABLES, parse_rows, rename_column, set_cell, snapshot, write_tables
 
-DTYPE_OF_KIND = {
-    "id": "string",
-    "text": "string",
-    "label": "string",
-    "enum": "string",
-    "period": "string",
-    "date": "datetime64[ns]",
-    "timestamp": "datetime64[ns]",
-    "month": "datetime64[ns]",
-    "number": "float64",
-    "money": "float64",
-    "bool": "boolean",
-}
+DTYPE_OF_KIND = VALIDATED_DTYPES
 
 
 @pytest.fixture

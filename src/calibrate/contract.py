@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "VALIDATED_DTYPES",
     "Column",
     "ForeignKey",
     "TableSpec",
@@ -39,6 +40,21 @@ __all__ = [
 ]
 
 GROUP_PREFIX = "group_"
+
+# The dtype a validated frame carries for each column kind (the table above).
+VALIDATED_DTYPES: dict[str, str] = {
+    "id": "string",
+    "text": "string",
+    "label": "string",
+    "enum": "string",
+    "period": "string",
+    "date": "datetime64[ns]",
+    "timestamp": "datetime64[ns]",
+    "month": "datetime64[ns]",
+    "number": "float64",
+    "money": "float64",
+    "bool": "boolean",
+}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ..periods import Period
 from .activity import activity_metrics, onboarding_metrics, ticket_metrics
 from .ai import ai_metrics, net_retention_per_cost
 from .concentration import concentration_metrics, window_influence
-from .health import account_health, health_index, health_metrics, health_transitions, saves
+from .health import HEALTH_COLUMNS, account_health, health_index, health_metrics, health_transitions, saves
 from .retention import renewal_metrics, retention_metrics
 from .satisfaction import survey_metrics
 
@@ -66,15 +66,7 @@ METRIC_COLUMNS = (
     "renewals_won",
     "renewals_lost",
     "renewal_rate",
-    "avg_health",
-    "avg_health_t0",
-    "health_change",
-    "red_accounts",
-    "yellow_accounts",
-    "green_accounts",
-    "red_at_t0",
-    "red_recovered",
-    "red_recovery",
+    *HEALTH_COLUMNS,
     "saves",
     "qbr_coverage",
     "proactive_share",
