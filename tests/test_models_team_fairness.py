@@ -49,13 +49,15 @@ def test_adverse_impact_ratio_and_fisher_by_hand():
     assert south["reference_group"] == "north"
     assert south["impact_ratio"] == pytest.approx(0.4 / 0.8)
     assert bool(south["below_threshold"])
-    # south vs everyone else (north + east): 2 of 5 vs 6 of 7.
-    assert south["fisher_p"] == pytest.approx(fisher_by_hand(2, 3, 6, 1))
-    assert south["fisher_p"] == pytest.approx(stats.fisher_exact([[2, 3], [6, 1]]).pvalue)
+    # south vs the reference group north (the same group the ratio uses): 2 of 5 vs 4 of 5.
+    assert south["fisher_p"] == pytest.approx(fisher_by_hand(2, 3, 4, 1))
+    assert south["fisher_p"] == pytest.approx(stats.fisher_exact([[2, 3], [4, 1]]).pvalue)
+    assert np.isnan(impact.loc[("meets_or_better", "north"), "fisher_p"])  # no test of the reference against itself
     north_exceeds = impact.loc[("exceeds", "north")]
     # exceeds: north 1/5, south 1/5 -> both ratio 1; east's 2/2 is not the reference.
     assert north_exceeds["impact_ratio"] == pytest.approx(1.0)
-    assert north_exceeds["fisher_p"] == pytest.approx(stats.fisher_exact([[1, 4], [3, 4]]).pvalue)
+    assert impact.loc[("exceeds", "south"), "reference_group"] == "south"  # a tie goes to the last name
+    assert north_exceeds["fisher_p"] == pytest.approx(stats.fisher_exact([[1, 4], [1, 4]]).pvalue)
     shares = report.rating_shares.set_index(["group", "rating"])
     assert shares.loc[("south", "needs_development"), "share"] == pytest.approx(0.6)
     finding = report.findings["group_location"]
@@ -117,3 +119,22 @@ def test_hard_books_concentrated_in_one_group_are_reported():
 def test_ratings_table_needs_csm_and_rating():
     with pytest.raises(InsufficientDataError, match="needs csm_id and rating"):
         fairness_checks(pd.DataFrame({"csm_id": ["a"], "group_x": ["1"]}))
+
+
+def test_an_impact_ratio_of_exactly_four_fifths_is_not_flagged():
+    # 4 of 6 against 5 of 6: (4/6) / (5/6) is 0.7999999999999999 in floating point.
+    assert (4 / 6) / (5 / 6) < 0.8
+    team = pd.DataFrame(
+        {
+            "csm_id": [f"c{i:02d}" for i in range(12)],
+            "rating": ["meets"] * 4 + ["needs_development"] * 2 + ["meets"] * 5 + ["needs_development"] * 1,
+            "group_x": ["a"] * 6 + ["b"] * 6,
+        }
+    )
+    row = fairness_checks(team).impact.set_index(["outcome", "group"]).loc[("meets_or_better", "a")]
+    assert row["impact_ratio"] == pytest.approx(0.8)
+    assert not bool(row["below_threshold"])
+    # one fewer selected in group a is a real gap and is flagged
+    team.loc[3, "rating"] = "needs_development"
+    row = fairness_checks(team).impact.set_index(["outcome", "group"]).loc[("meets_or_better", "a")]
+    assert bool(row["below_threshold"])

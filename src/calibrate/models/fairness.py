@@ -7,16 +7,24 @@ Definitions, per group column and per group g:
   {exceeds, meets}) and ``exceeds``. Selection rate ``r_g`` = members of g
   with the outcome / members of g.
 * **Adverse-impact ratio** ``AIR_g = r_g / max_h r_h`` over the *shown*
-  groups h (the four-fifths rule: ``AIR_g < 0.8`` is flagged). Undefined when
-  no shown group has the outcome.
-* **Fisher's exact test**, two-sided, on the 2×2 table (g vs everyone else
-  in the column) × (outcome vs not) — ``scipy.stats.fisher_exact``.
+  groups h (the four-fifths rule of the US Uniform Guidelines on Employee
+  Selection Procedures, 29 CFR 1607.4(D): ``AIR_g < 0.8`` is flagged). The
+  comparison allows a tolerance of ``RATIO_TOLERANCE`` (1e-9), so a ratio of
+  exactly 0.8 that floating point stores as 0.7999… is not flagged. Undefined
+  when no shown group has the outcome. The reference group (the shown group
+  with the highest rate; ties go to the last name in sort order) is named in
+  ``reference_group``.
+* **Fisher's exact test** (Fisher 1935; ``scipy.stats.fisher_exact``),
+  two-sided, on the 2×2 table (g vs **the same reference group**) × (outcome
+  vs not), so the ratio and the p-value on one row answer one question: does
+  g differ from the reference group? The reference group's own row has no
+  test (NaN).
 * **Small groups**: a group with fewer than ``min_group_size`` (4) members is
   not shown — no row, no rate, no ratio — because its figures would point at
   named people and a rate over one to three people means nothing. Its members
-  still count in "everyone else" for the shown groups' Fisher tests and in
-  team totals (dropping them would quietly change the comparison for
-  everybody else); the reference rate ``max_h r_h`` is taken over shown
+  still count in team totals and in the hard-book test's "everyone else"
+  (dropping them would quietly change the comparison for everybody else);
+  the reference rate ``max_h r_h`` is taken over shown
   groups only, so a group of two cannot set the bar. Missing values form the
   group ``(not recorded)`` under the same rule.
 * **Hard books**: a CSM's book is hard when its expected NRR (from
@@ -48,6 +56,8 @@ NOT_RECORDED = "(not recorded)"
 OUTCOMES = {"meets_or_better": ("exceeds", "meets"), "exceeds": ("exceeds",)}
 _RATINGS = ("exceeds", "meets", "needs_development")
 _ALPHA = 0.05
+#: Ratios within this of the threshold are not below it (an exact 0.8 is computed as 0.7999…).
+RATIO_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -102,13 +112,14 @@ def adverse_impact(
         rates = {g: float(selected[groups.eq(g).to_numpy(bool)].mean()) for g in shown}
         reference = max(rates, key=lambda g: (rates[g], g)) if rates else None
         ref_rate = rates.get(reference, np.nan) if reference is not None else np.nan
+        ref_members = groups.eq(reference).to_numpy(bool) if reference is not None else np.zeros(len(groups), bool)
+        ref_yes = int(selected[ref_members].sum())
+        ref_no = int(ref_members.sum()) - ref_yes
         for g in shown:
             members = groups.eq(g).to_numpy(bool)
             in_yes = int(selected[members].sum())
             in_no = int(members.sum()) - in_yes
-            rest_yes = int(selected[~members].sum())
-            rest_no = int((~members).sum()) - rest_yes
-            odds, p = _fisher(in_yes, in_no, rest_yes, rest_no)
+            odds, p = _fisher(in_yes, in_no, ref_yes, ref_no) if g != reference else (np.nan, np.nan)
             ratio = rates[g] / ref_rate if ref_rate > 0 else np.nan
             impact_rows.append(
                 {
@@ -121,7 +132,7 @@ def adverse_impact(
                     "reference_group": reference,
                     "reference_rate": ref_rate,
                     "impact_ratio": ratio,
-                    "below_threshold": bool(ratio < threshold) if not np.isnan(ratio) else False,
+                    "below_threshold": bool(ratio < threshold - RATIO_TOLERANCE) if not np.isnan(ratio) else False,
                     "odds_ratio": odds,
                     "fisher_p": p,
                 }
@@ -183,12 +194,12 @@ def _finding(column: str, impact: pd.DataFrame, hard: pd.DataFrame | None, n_hid
             parts.append(f"No shown group received {label}, so there is no ratio to compare.")
             continue
         low = rows.loc[rows["impact_ratio"].idxmin()]
-        min_p = float(rows["fisher_p"].min())
+        min_p = float(rows["fisher_p"].min()) if rows["fisher_p"].notna().any() else float("nan")
         if bool(low["below_threshold"]):
             verdict = (
-                "and Fisher's test says a gap this size is unlikely by chance (p = {p:.3f}); review the evidence behind these ratings."
+                "and Fisher's test against that group says a gap this size is unlikely by chance (p = {p:.3f}); review the evidence behind these ratings."
                 if low["fisher_p"] < _ALPHA
-                else "but Fisher's test (p = {p:.2f}) cannot tell it from chance at these group sizes; look at the evidence behind the ratings before drawing a conclusion."
+                else "but Fisher's test against that group (p = {p:.2f}) cannot tell it from chance at these group sizes; look at the evidence behind the ratings before drawing a conclusion."
             ).format(p=float(low["fisher_p"]))
             parts.append(
                 f"For {label}, '{low['group']}' is at {low['impact_ratio']:.2f} of the highest group's rate "
@@ -198,7 +209,7 @@ def _finding(column: str, impact: pd.DataFrame, hard: pd.DataFrame | None, n_hid
         else:
             parts.append(
                 f"For {label}, every shown group is at {threshold:g} or more of the highest group's rate "
-                f"(lowest: '{low['group']}' at {low['impact_ratio']:.2f}); smallest Fisher p = {min_p:.2f}."
+                f"(lowest: '{low['group']}' at {low['impact_ratio']:.2f}); smallest Fisher p against '{low['reference_group']}' = {min_p:.2f}."
             )
     if hard is not None and not hard.empty:
         worst = hard.loc[hard["fisher_p"].idxmin()]
@@ -211,7 +222,7 @@ def _finding(column: str, impact: pd.DataFrame, hard: pd.DataFrame | None, n_hid
         else:
             parts.append(f"Hard books are spread across the groups without a gap chance would not explain (smallest p = {worst['fisher_p']:.2f}).")
     if n_hidden:
-        parts.append(f"{n_hidden} group(s) with fewer than 4 CSMs ({people_hidden} people) are not shown; those people still count as 'everyone else' in the tests.")
+        parts.append(f"{n_hidden} group(s) with fewer than 4 CSMs ({people_hidden} people) are not shown; those people still count in the team totals.")
     parts.append("These figures describe one team and cannot prove or rule out bias on their own.")
     return f"{column}: " + " ".join(parts)
 

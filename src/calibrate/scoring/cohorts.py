@@ -12,14 +12,34 @@
   the normal-normal empirical-Bayes posterior mean when an account's noise
   variance is ``k`` times the between-CSM variance; k is a documented default,
   not estimated, so the same book gets the same weight every quarter.
+* **Per-metric empirical Bayes** (``beta_binomial_prior`` / ``shrink_rate``
+  for rates such as churn, ``normal_prior`` / ``shrink_normal`` for ratios
+  such as NRR): the prior is estimated from the team's books, so its
+  strength ("a book needs about M accounts before its own rate counts for
+  half") comes from the data. These feed the team statistics
+  (``calibrate.models.team_stats``); the estimators, their references and
+  their fallback with few books are in docs/STATISTICS.md.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["TEAM_COHORT", "assign_cohorts", "shrink_to_cohort", "shrinkage_weight"]
+__all__ = [
+    "TEAM_COHORT",
+    "MIN_BOOKS_FOR_PRIOR",
+    "Prior",
+    "assign_cohorts",
+    "shrink_to_cohort",
+    "shrinkage_weight",
+    "beta_binomial_prior",
+    "shrink_rate",
+    "normal_prior",
+    "shrink_normal",
+]
 
 TEAM_COHORT = "team"
 
@@ -66,3 +86,121 @@ def _column_means(block: np.ndarray) -> np.ndarray:
     counts = has.sum(axis=0)
     totals = np.where(has, block, 0.0).sum(axis=0)
     return np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
+
+
+# ---------------------------------------------------------------------------
+# Empirical-Bayes shrinkage of one metric with the prior estimated from the team
+# ---------------------------------------------------------------------------
+
+#: Fewer books with data than this and the prior is not estimated (see ``beta_binomial_prior``).
+MIN_BOOKS_FOR_PRIOR = 5
+
+
+@dataclass(frozen=True)
+class Prior:
+    """An estimated prior for one metric in one cohort.
+
+    ``mean`` is the prior centre; ``strength`` is in accounts: a book with
+    that many accounts (effective accounts for a ratio) counts for half, the
+    prior for the other half. ``source`` is ``"estimated"``, ``"no_spread"``
+    (the books vary no more than chance would make them: the strength is
+    capped at the accounts the estimate came from) or ``"default"`` (too few
+    books to estimate; the fallback strength was used). ``n_books`` and
+    ``n_accounts`` are what the estimate was made from.
+    """
+
+    mean: float
+    strength: float
+    source: str
+    n_books: int
+    n_accounts: float
+
+
+def beta_binomial_prior(events, trials, *, fallback_strength: float, min_books: int = MIN_BOOKS_FOR_PRIOR) -> Prior:
+    """Method-of-moments Beta(a, b) prior for rates ``events / trials`` across books.
+
+    Reference: Kleinman, J. C. (1973), "Proportions with extraneous variance:
+    single and independent samples", JASA 68, 46-54 (moment estimator of the
+    intra-class correlation ρ of the beta-binomial with unequal book sizes).
+    With ``p̂ = Σx / Σn`` (N = Σn accounts, k books) and
+    ``S = Σ n_i (x_i/n_i − p̂)²``, the expectation ``E[S] = p(1−p) [(k − 1) +
+    ρ (N − Σn_i²/N)]`` gives ``ρ̂ = (S / (p̂(1−p̂)) − (k − 1)) / (N − Σn_i²/N)``
+    and the prior strength ``M = a + b = (1 − ρ̂) / ρ̂``. The posterior mean of
+    a book is ``(x_i + M p̂) / (n_i + M)``.
+
+    Fallbacks, stated in ``source``: fewer than ``min_books`` books with an
+    account, or a pooled rate of exactly 0 or 1 → ``fallback_strength``
+    (``default``); ``ρ̂ ≤ 0`` or ``M > N`` → ``M = N`` (``no_spread``: the
+    prior cannot carry more accounts than the team has).
+    """
+    x = np.asarray(events, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(n) & (n > 0)
+    x, n = x[keep], n[keep]
+    k, total = len(n), float(n.sum())
+    if k == 0:
+        return Prior(float("nan"), float(fallback_strength), "default", 0, 0.0)
+    p = float(x.sum() / total)
+    if k < min_books or p <= 0.0 or p >= 1.0:
+        return Prior(p, float(fallback_strength), "default", k, total)
+    spread = float(np.sum(n * (x / n - p) ** 2))
+    denominator = total - float(np.sum(n**2)) / total
+    rho = (spread / (p * (1 - p)) - (k - 1)) / denominator if denominator > 0 else 0.0
+    if rho <= 0 or (1 - rho) / rho > total:
+        return Prior(p, total, "no_spread", k, total)
+    return Prior(p, float((1 - rho) / rho), "estimated", k, total)
+
+
+def shrink_rate(events, trials, prior: Prior) -> np.ndarray:
+    """Posterior mean ``(x + M p̂) / (n + M)`` of each book's rate; the prior mean where ``n = 0``."""
+    x = np.asarray(events, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    return (x + prior.strength * prior.mean) / (n + prior.strength)
+
+
+def normal_prior(values, variances, *, unit_variance: float, fallback_strength: float,
+                 min_books: int = MIN_BOOKS_FOR_PRIOR) -> Prior:
+    """Normal prior N(μ, τ²) for book values ``y_i`` observed with their own sampling variances ``v_i``.
+
+    Reference: DerSimonian, R. and Laird, N. (1986), "Meta-analysis in
+    clinical trials", Controlled Clinical Trials 7, 177-188, eq. (8): with
+    ``w_i = 1/v_i``, ``ȳ = Σw y / Σw`` and ``Q = Σ w_i (y_i − ȳ)²``,
+    ``τ̂² = max(0, (Q − (k − 1)) / (Σw − Σw²/Σw))``; the prior mean is the
+    precision-weighted mean ``μ̂ = Σ y_i/(v_i + τ̂²) / Σ 1/(v_i + τ̂²)``
+    (the normal model of Efron & Morris 1975, JASA 70, 311-319, with unequal
+    variances). ``unit_variance`` is the sampling variance of one average
+    account, so the strength in accounts is ``unit_variance / τ̂²``: a book of
+    that many effective accounts has ``v_i = τ̂²`` and counts for half.
+
+    Fallbacks as ``beta_binomial_prior``: too few books → ``fallback_strength``
+    (``default``); ``τ̂² = 0`` or a strength above the accounts behind the
+    estimate → that number of accounts (``no_spread``).
+    """
+    y = np.asarray(values, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    keep = np.isfinite(y) & np.isfinite(v) & (v > 0)
+    y, v = y[keep], v[keep]
+    k = len(y)
+    accounts = float(np.sum(unit_variance / v)) if k and unit_variance > 0 else 0.0
+    if k == 0 or not np.isfinite(unit_variance) or unit_variance <= 0:
+        return Prior(float("nan"), float(fallback_strength), "default", k, accounts)
+    w = 1.0 / v
+    if k < min_books:
+        return Prior(float(np.sum(w * y) / np.sum(w)), float(fallback_strength), "default", k, accounts)
+    mean_w = float(np.sum(w * y) / np.sum(w))
+    q = float(np.sum(w * (y - mean_w) ** 2))
+    tau2 = max(0.0, (q - (k - 1)) / (float(np.sum(w)) - float(np.sum(w**2)) / float(np.sum(w))))
+    if tau2 <= 0 or unit_variance / tau2 > accounts:
+        return Prior(mean_w, accounts, "no_spread", k, accounts)
+    wt = 1.0 / (v + tau2)
+    return Prior(float(np.sum(wt * y) / np.sum(wt)), float(unit_variance / tau2), "estimated", k, accounts)
+
+
+def shrink_normal(values, variances, prior: Prior, *, unit_variance: float) -> np.ndarray:
+    """Posterior mean ``μ + τ²/(τ² + v_i) (y_i − μ)`` with ``τ² = unit_variance / strength``; μ where y is NaN."""
+    y = np.asarray(values, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    tau2 = unit_variance / prior.strength if prior.strength > 0 else np.inf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = np.where(np.isfinite(v) & (v >= 0), tau2 / (tau2 + v), 0.0)
+    return np.where(np.isnan(y), prior.mean, prior.mean + weight * (y - prior.mean))
