@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -132,27 +133,29 @@ def test_book_adjusted_by_hand():
     assert a["expected_churn_rate"] == pytest.approx(0.2)
     assert a["churn_diff"] == pytest.approx(0.05)
     assert a["team_churn_rate"] == pytest.approx(1 / 8)
-    assert a["adjusted_churn_rate"] == pytest.approx(0.125 + 0.05)
     assert a["observed_nrr"] == pytest.approx(300 / 400)
     assert a["expected_nrr"] == pytest.approx(1.0)
     assert b["observed_nrr"] == pytest.approx(630 / 600)
     assert b["nrr_diff"] == pytest.approx(0.05)
     assert a["team_nrr"] == pytest.approx(930 / 1000)
-    # Residuals r - r_hat: -1, .1, 0, -.1, .1, 0, 0, 0 -> sample SD.
-    resid = np.array([-1, 0.1, 0, -0.1, 0.1, 0, 0, 0])
-    sigma = math.sqrt(((resid - resid.mean()) ** 2).sum() / 7)
     # Book b: n_eff = 600^2 / (300^2 + 3 * 100^2) = 360000 / 120000 = 3.
     assert b["n_eff"] == pytest.approx(3.0)
-    assert b["nrr_se"] == pytest.approx(sigma / math.sqrt(3))
-    assert b["nrr_low_95"] == pytest.approx(0.93 - 1.959964 * sigma / math.sqrt(3), rel=1e-6)
     assert a["n_eff"] == pytest.approx(4.0)
+    # The NRR funnel's value: ARR-weighted mean residual, a: (-100 + 10 + 0 - 10) / 400, b: (30 + 0) / 600.
+    assert a["nrr_residual"] == pytest.approx(-0.25)
+    assert b["nrr_residual"] == pytest.approx(0.05)
     # Churn: a has O = 1, E = 0.8, V = 4 * .2 * .8 = .64; b has O = 0, E = .4, V = .36.
     assert a["churns"] == 1 and b["churns"] == 0
     assert a["e_churns"] == pytest.approx(0.8)
     assert a["var_churns"] == pytest.approx(0.64)
     assert b["var_churns"] == pytest.approx(0.36)
-    assert a["churn_high_95"] == pytest.approx(1.959964 * 0.8 / 4, rel=1e-6)
-    assert a["churn_low_998"] == pytest.approx(-3.090232 * 0.8 / 4, rel=1e-6)
+    # Book a is Binomial(4, .2): P(O <= r) = .4096, .8192, .9728, .9984, 1. Mid-p position of one churn:
+    # (.4096 + .8192) / 2; the 97.5% limit interpolates between (2.5, .9728) and (3.5, .9984).
+    assert a["churn_z"] == pytest.approx(stats.norm.ppf((0.4096 + 0.8192) / 2))
+    assert a["churn_high_95"] == pytest.approx((2.5 + (0.975 - 0.9728) / (0.9984 - 0.9728) - 0.8) / 4)
+    # 2.5% limit: between (-0.5, 0) and (0.5, .4096).
+    assert a["churn_low_95"] == pytest.approx((-0.5 + 0.025 / 0.4096 - 0.8) / 4)
+    assert a["churn_phi"] == 1.0  # two books are too few to estimate overdispersion
     # Exact tails: P(O <= 1) = .8^4 + 4 * .2 * .8^3 = .8192; P(O >= 1) = 1 - .8^4 = .5904.
     assert a["p_low"] == pytest.approx(0.8192)
     assert a["p_high"] == pytest.approx(0.5904)
@@ -164,20 +167,23 @@ def test_book_adjusted_by_hand():
     assert list(ba.index) == ["b", "a"]
 
 
-def test_normal_funnel_limits_by_hand_and_positions():
-    low, high = funnel_limits_binomial(np.array([25.0]), 0.2, alpha=0.05, method="normal")
-    half = 1.959964 * math.sqrt(0.2 * 0.8 / 25)
-    assert low[0] == pytest.approx(0.2 - half, rel=1e-6)
-    assert high[0] == pytest.approx(0.2 + half, rel=1e-6)
-    low, _ = funnel_limits_binomial(np.array([4.0]), 0.1, alpha=0.05, method="normal")
-    assert low[0] == 0.0  # clipped, never a negative churn rate
+def test_exact_binomial_limits_by_hand():
+    # n = 1, p = .1: nodes (-.5, 0), (.5, .9), (1.5, 1). 97.5%: .5 + .075 / .1 = 1.25 -> clipped to 1 (no rate
+    # can pass it). 2.5%: -.5 + .025 / .9 < 0 -> clipped to 0.
+    low, high = funnel_limits_binomial(np.array([1]), 0.1, alpha=0.05)
+    assert (low[0], high[0]) == (0.0, 1.0)
+    # n = 10, p = .2 at 95%: F(4) = .96721, F(5) = .99363 -> upper count 4.5 + (.975 - .96721) / (.99363 - .96721).
+    f4, f5 = stats.binom.cdf([4, 5], 10, 0.2)
+    _, high = funnel_limits_binomial(np.array([10]), 0.2, alpha=0.05)
+    assert high[0] == pytest.approx((4.5 + (0.975 - f4) / (f5 - f4)) / 10)
 
     frame = hand_expected()
     frame.loc[frame["csm_id"] == "a", "arr_ratio"] = [0.0, 0.0, 0.0, 0.0]
     frame.loc[frame["csm_id"] == "a", ["end_arr", "churned"]] = [0.0, True]
-    ba = book_adjusted(frame, method="normal").set_index("csm_id")
-    # a lost every account: far above the churn funnel at 95%.
+    ba = book_adjusted(frame).set_index("csm_id")
+    # a lost every account (chance .2^4 = .0016): above the churn funnel at 95%.
     assert ba.loc["a", "churn_position_95"] == "above"
+    assert ba.loc["a", "churn_band"] in ("outside_95", "outside_998")
     assert ba.loc["a", "note"].startswith("small book")
 
 
@@ -186,8 +192,6 @@ def test_bad_arguments_name_the_argument():
 
     with pytest.raises(CalibrateError, match=r"'n_splits' argument must be >= 2\. Got 1 instead"):
         expected_outcomes(simulate(seed=1), n_splits=1, seed=1)
-    with pytest.raises(CalibrateError, match=r"'method' argument must be 'exact' or 'normal'\. Got 'wald' instead"):
-        book_adjusted(hand_expected(), method="wald")
 
 
 def brute_force_pmf(p: list[float]) -> np.ndarray:
@@ -272,20 +276,19 @@ def test_when_the_model_is_true_the_limits_hold_their_rates():
     assert len(zero_near_one) >= 20
     assert zero_near_one["churn_position_95"].eq("inside").all()
     assert (zero_near_one["p_low"] > 0.025).all()
-    # The same CSMs under the earlier rule (team rate + diff against binomial limits around the team rate):
-    # many fell below, which is the defect this replaces.
-    team = ba["team_churn_rate"].to_numpy()
-    old_low = np.array([funnel_limits_binomial(np.array([n]), t, alpha=0.05)[0][0] for n, t in zip(ba["n_accounts"], team)])
-    old_below = (ba["adjusted_churn_rate"].to_numpy() < old_low)[ba.index.isin(zero_near_one.index)]
-    assert old_below.sum() > 0
 
 
-def test_normal_limits_sit_on_the_drawn_funnel():
-    ba = book_adjusted(simulate_model_true(40, seed=3))
-    # On the precision axis churn_n_eff = v̄ n² / V, the limits ± z √V / n are ± z √(v̄ / churn_n_eff).
-    drawn = 1.959964 * np.sqrt(ba["team_churn_var"] / ba["churn_n_eff"])
-    assert ba["churn_high_95"].to_numpy() == pytest.approx(drawn.to_numpy(), rel=1e-6)
-    assert ba["churn_low_95"].to_numpy() == pytest.approx(-drawn.to_numpy(), rel=1e-6)
+def test_the_band_the_limits_and_the_values_agree_for_every_csm():
+    ba = book_adjusted(simulate_model_true(120, seed=3, bad="c007"), seed=5)
+    assert set(ba["churn_band"]) <= {"inside", "outside_95", "outside_998"}
+    for measure, value in (("churn", "churn_diff"), ("nrr", "nrr_residual")):
+        v = ba[value].to_numpy()
+        beyond95 = (v > ba[f"{measure}_high_95"].to_numpy() + 1e-12) | (v < ba[f"{measure}_low_95"].to_numpy() - 1e-12)
+        beyond998 = (v > ba[f"{measure}_high_998"].to_numpy() + 1e-12) | (v < ba[f"{measure}_low_998"].to_numpy() - 1e-12)
+        band = ba[f"{measure}_band"].to_numpy()
+        assert np.array_equal(beyond998, band == "outside_998")
+        assert np.array_equal(beyond95 & ~beyond998, band == "outside_95")
+        assert np.array_equal(np.abs(ba[f"{measure}_z"].to_numpy()) > 1.959964, band != "inside")
     assert ba["churn_diff"].to_numpy() == pytest.approx(((ba["churns"] - ba["e_churns"]) / ba["n_accounts"]).to_numpy())
 
 

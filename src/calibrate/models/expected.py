@@ -20,36 +20,19 @@ alone, and a CSM is judged on observed − expected.
   observed churn rate ``Σ y_k / n``, expected ``Σ p_k / n``; observed NRR
   ``Σ E_k / Σ S_k``, expected NRR ``Σ r̂_k S_k / Σ S_k``; each difference is
   observed − expected (for churn, below 0 is good; for NRR, above 0 is good).
-* **Churn funnel** (risk-adjusted, Poisson-binomial). For a CSM with ``n``
-  accounts and out-of-fold churn probabilities ``p_k``, the number of churns
-  the book alone would produce is a sum of independent Bernoulli(``p_k``), so
-  ``O`` (observed churns) is compared with ``E = Σ p_k`` and
-  ``V = Σ p_k (1 − p_k)``. The plotted quantity is the rate difference
-  ``(O − E) / n`` (= ``churn_diff``, percentage points) and its limits are
-  ``± z √V / n`` for ``z`` = 1.96 (95%) and 3.09 (99.8%), the normal
-  approximation. Whether a CSM is *outside* is decided by the exact
-  Poisson-binomial tails ``P(O ≤ o)`` (``p_low``) and ``P(O ≥ o)``
-  (``p_high``), computed by the standard recursion over accounts, against
-  0.025 / 0.001 one-sided (``method="normal"`` uses the approximate limits
-  instead). A CSM with no churn is "better than the book" only when
-  ``Π (1 − p_k) < 0.025``, i.e. roughly when the book expected 3.7 or more
-  churns: a book expecting one churn and seeing none is ordinary
-  (``P ≈ e^−1``). The precision axis of the plot is
-  ``churn_n_eff = v̄ n² / V`` with ``v̄`` the team's mean ``p_k (1 − p_k)`` per
-  account: "effective accounts", equal to ``n`` for a book of average
-  riskiness and larger for a predictable book. On that axis the limits are
-  ``± z √(v̄ / churn_n_eff)`` for every CSM at once, so one drawn funnel
-  carries each CSM's own limits. (The earlier version put
-  ``team rate + (O − E)/n`` inside binomial limits around the team rate,
-  whose lower limit is 0 in most books: every zero-churn CSM with a book
-  riskier than the team's average fell outside.)
-* **NRR funnel**: the risk-adjusted NRR ``team_nrr + (observed − expected)``
-  is compared with ``team_nrr ± z · σ / √n_eff``, where ``σ`` is the standard
-  deviation of the account-level residuals ``r_k − r̂_k`` across the team and
-  ``n_eff = (Σ S_k)² / Σ S_k²`` (Kish) — equal to ``n`` for equal accounts and
-  smaller for a book carried by one account, whose NRR is genuinely less
-  certain. The residuals already carry the book's expectation, so the limits
-  are centred on what the book explains (no floor effect as for churn).
+* **Funnels** (``calibrate.models.funnel`` holds the rule and its
+  references). Churn: the observed count of churns ``O`` of a book against
+  its exact distribution under the book's own churn odds (a sum of
+  independent Bernoulli(``p_k``): Poisson-binomial, ``E = Σ p_k``), placed by
+  its mid-p position. NRR: the ARR-weighted mean of the book's account
+  residuals ``r_k − r̂_k`` against the same quantity for resampled books of
+  the same ARR weights drawn from the team's residual pool, so a one-account
+  book is judged against what one account does. Both widen by the
+  overdispersion ``φ`` when it exceeds 1. Each CSM gets one band
+  (``inside``, ``outside_95``, ``outside_998``) and limits that agree with it.
+  (Earlier versions decided churn by exact tails while drawing normal
+  limits, and used a normal NRR limit that a one-account book breaks: 4–12
+  times the nominal false flags at 99.8%.)
 """
 
 from __future__ import annotations
@@ -62,6 +45,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..errors import CalibrateError, InsufficientDataError
+from .funnel import (LEVELS, band_of, binomial_limits, count_limits, count_positions, overdispersion, resampled_null,
+                     sample_limits, sample_positions, z_from_positions)
 
 __all__ = [
     "ACCOUNT_WINDOW_COLUMNS",
@@ -81,9 +66,6 @@ ACCOUNT_WINDOW_COLUMNS = (
     "tenure_days",
     "renewal_due",
 )
-_Z95 = float(stats.norm.ppf(0.975))
-_Z998 = float(stats.norm.ppf(0.999))
-_LIMITS = (("95", 0.05, _Z95), ("998", 0.002, _Z998))
 
 
 def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], name: str) -> None:
@@ -199,21 +181,16 @@ def expected_outcomes(
     )
 
 
-def funnel_limits_binomial(n: np.ndarray, p: float, *, alpha: float, method: str = "exact") -> tuple[np.ndarray, np.ndarray]:
-    """Funnel limits for an *unadjusted* rate around ``p`` at sample sizes ``n``.
+def funnel_limits_binomial(n: np.ndarray, p: float, *, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Funnel limits for an *unadjusted* rate around ``p`` at sample sizes ``n`` (exact, interpolated).
 
-    ``exact``: ``Binom(n, p).ppf(α/2) / n`` and ``Binom(n, p).ppf(1 − α/2) / n``.
-    ``normal``: ``p ± z_{1−α/2} √(p(1 − p)/n)`` clipped to [0, 1].
-    ``book_adjusted`` does not use these: a book-adjusted comparison needs the
-    Poisson-binomial of the accounts' own probabilities (``poisson_binomial_pmf``).
+    The exact binomial limits with Spiegelhalter's (2005) interpolation and a
+    half-count correction (``calibrate.models.funnel.binomial_limits``);
+    ``alpha`` is the two-sided miss rate (0.05, 0.002). ``book_adjusted``
+    does not use these: a book-adjusted comparison needs the Poisson-binomial
+    of the accounts' own probabilities (``poisson_binomial_pmf``).
     """
-    n = np.asarray(n, dtype=float)
-    if method == "exact":
-        return stats.binom.ppf(alpha / 2, n, p) / n, stats.binom.ppf(1 - alpha / 2, n, p) / n
-    if method == "normal":
-        half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(p * (1 - p) / n)
-        return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
-    raise CalibrateError(f"The 'method' argument must be 'exact' or 'normal'. Got {method!r} instead.")
+    return binomial_limits(n, p, level=1 - alpha)
 
 
 def poisson_binomial_pmf(probs: np.ndarray) -> np.ndarray:
@@ -247,8 +224,8 @@ def poisson_binomial_pmf(probs: np.ndarray) -> np.ndarray:
     return pmf[0] if single else pmf
 
 
-def _book_tails(csm_id: pd.Series, p: np.ndarray, books: pd.Index, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``P(O ≤ o)`` and ``P(O ≥ o)`` for each book in ``books`` (accounts' ``csm_id`` and ``p``)."""
+def _book_pmfs(csm_id: pd.Series, p: np.ndarray, books: pd.Index) -> np.ndarray:
+    """Exact distribution of each book's churn count, rows padded with zero probability past the book's size."""
     codes = books.get_indexer(csm_id)
     keep = codes >= 0
     order = np.argsort(codes[keep], kind="stable")
@@ -257,65 +234,76 @@ def _book_tails(csm_id: pd.Series, p: np.ndarray, books: pd.Index, observed: np.
     slot = np.arange(len(codes)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     padded = np.zeros((len(books), int(sizes.max())))
     padded[codes, slot] = p
-    cdf = np.cumsum(poisson_binomial_pmf(padded), axis=1)
-    o = observed.astype(int)
-    rows = np.arange(len(books))
-    p_low = np.minimum(cdf[rows, o], 1.0)
-    p_high = np.clip(1.0 - np.where(o > 0, cdf[rows, np.maximum(o - 1, 0)], 0.0), 0.0, 1.0)
-    return p_low, p_high
+    return poisson_binomial_pmf(padded)
 
 
-def _position(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    return np.where(value > high, "above", np.where(value < low, "below", "inside"))
+def _positions(band: np.ndarray, z: np.ndarray, up: str, down: str) -> dict[str, np.ndarray]:
+    """The ``*_position_95`` / ``*_position_998`` words, read from the one band column and the sign of z."""
+    side = np.where(z > 0, up, down)
+    return {
+        "95": np.where(np.isin(band, ("outside_95", "outside_998")), side, "inside"),
+        "998": np.where(band == "outside_998", side, "inside"),
+    }
 
 
-def book_adjusted(expected: pd.DataFrame, *, method: str = "exact", small_book_accounts: int = 8) -> pd.DataFrame:
-    """Per CSM: observed vs expected churn and NRR, with funnel limits.
+def book_adjusted(
+    expected: pd.DataFrame,
+    *,
+    small_book_accounts: int = 8,
+    n_draws: int = 4000,
+    seed: int = 0,
+    overdispersion_check: bool = True,
+) -> pd.DataFrame:
+    """Per CSM: observed vs expected churn and NRR, with funnel limits (``calibrate.models.funnel``).
 
     Parameters
     ----------
     expected : DataFrame
         Output of ``expected_outcomes`` (needs ``csm_id``, ``start_arr``,
         ``end_arr``, ``churned``, ``arr_ratio``, ``expected_churn``,
-        ``expected_ratio``).
-    method : {"exact", "normal"}
-        How a CSM is placed against the churn funnel: the exact
-        Poisson-binomial tails (default) or the normal limits ``± z √V / n``
-        (see the module docstring).
+        ``expected_ratio``). Each row is an account at the quarter's start
+        (``start_arr > 0``), so every rate is a fraction of those accounts.
     small_book_accounts : int
         Books with fewer accounts get a ``note`` that the limits are wide.
+    n_draws : int
+        Resamples of each book's null for the NRR funnel.
+    seed : int
+        Seeds those resamples (books in ``csm_id`` order).
+    overdispersion_check : bool
+        Estimate ``φ`` and widen the limits when it exceeds 1 (default).
 
     Returns
     -------
-    DataFrame, one row per CSM: ``n_accounts``, ``start_arr``,
-    ``churns`` (O), ``e_churns`` (E = Σ p_k), ``var_churns`` (V = Σ p_k(1 − p_k)),
-    ``observed_churn_rate`` (O / n), ``expected_churn_rate`` (E / n),
-    ``churn_diff`` ((O − E) / n, the plotted value), ``churn_n_eff``
-    (v̄ n² / V, the plot's precision axis), ``team_churn_var`` (v̄, the team's
-    mean p_k(1 − p_k) per account), ``adjusted_churn_rate`` (team rate
-    + diff, kept for reference), ``team_churn_rate``, ``p_low`` (P(O ≤ o)),
-    ``p_high`` (P(O ≥ o)), ``churn_low_95`` / ``churn_high_95`` /
-    ``churn_low_998`` / ``churn_high_998`` (limits on ``churn_diff``:
-    ``± z √V / n``), ``churn_position_95`` / ``churn_position_998``
-    (``above`` = more churn than the book explains, ``p_high`` < 0.025 /
-    0.001; ``below`` = less, ``p_low`` < 0.025 / 0.001; else ``inside``);
+    DataFrame, one row per CSM: ``n_accounts`` (accounts at the quarter's
+    start), ``start_arr``, ``churns`` (O), ``e_churns`` (E = Σ p_k),
+    ``var_churns`` (V), ``observed_churn_rate`` (O / n),
+    ``expected_churn_rate`` (E / n), ``churn_diff`` ((O − E) / n),
+    ``team_churn_rate``, ``p_low`` (P(O ≤ o)), ``p_high`` (P(O ≥ o)),
+    ``churn_z`` (standardised position), ``churn_band`` (``inside`` /
+    ``outside_95`` / ``outside_998``), ``churn_low_95`` / ``churn_high_95`` /
+    ``churn_low_998`` / ``churn_high_998`` (limits on ``churn_diff``: beyond
+    one exactly when the band says so), ``churn_phi``,
+    ``churn_position_95`` / ``_998`` (``above`` = more churn than the book
+    explains, ``below`` = less, ``inside``; read from the band);
     ``observed_nrr``, ``expected_nrr``, ``nrr_diff``, ``adjusted_nrr``,
-    ``team_nrr``, ``n_eff``, ``nrr_se``, ``nrr_low_*`` / ``nrr_high_*``,
+    ``team_nrr``, ``n_eff`` (Kish), ``nrr_residual`` (ARR-weighted mean of the
+    account residuals with ratios capped as in the model: the funnel's
+    value), ``nrr_centre``, ``nrr_z``, ``nrr_band``, ``nrr_low_*`` /
+    ``nrr_high_*`` (limits on ``nrr_residual``), ``nrr_phi``,
     ``nrr_position_*`` (``above`` = better than the book explains); ``note``.
     Sorted by ``nrr_diff`` descending.
     """
     needed = ("csm_id", "start_arr", "end_arr", "churned", "arr_ratio", "expected_churn", "expected_ratio")
     _check_columns(expected, needed, "expected")
-    if method not in ("exact", "normal"):
-        raise CalibrateError(f"The 'method' argument must be 'exact' or 'normal'. Got {method!r} instead.")
     if expected.empty:
         raise InsufficientDataError("The expected table is empty; run expected_outcomes on a non-empty cohort first.")
     s = expected["start_arr"].to_numpy(dtype=float)
     e = pd.to_numeric(expected["end_arr"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     p = expected["expected_churn"].to_numpy(dtype=float)
+    residual = expected["arr_ratio"].to_numpy(dtype=float) - expected["expected_ratio"].to_numpy(dtype=float)
     work = pd.DataFrame(
         {
-            "csm_id": expected["csm_id"].to_numpy(),
+            "csm_id": expected["csm_id"].astype(str).to_numpy(),
             "s": s,
             "e": e,
             "s2": s**2,
@@ -323,13 +311,11 @@ def book_adjusted(expected: pd.DataFrame, *, method: str = "exact", small_book_a
             "p": p,
             "v": p * (1 - p),
             "e_hat": expected["expected_ratio"].to_numpy(dtype=float) * s,
+            "ws": residual * s,
         }
     )
-    residual = expected["arr_ratio"].to_numpy(dtype=float) - expected["expected_ratio"].to_numpy(dtype=float)
-    sigma = float(np.std(residual, ddof=1)) if len(residual) > 1 else np.nan
     team_churn = float(work["churned"].mean())
     team_nrr = float(work["e"].sum() / work["s"].sum())
-    v_bar = float(work["v"].mean())
 
     g = work.groupby("csm_id", sort=True)
     out = pd.DataFrame(
@@ -342,42 +328,59 @@ def book_adjusted(expected: pd.DataFrame, *, method: str = "exact", small_book_a
             "observed_nrr": g["e"].sum() / g["s"].sum(),
             "expected_nrr": g["e_hat"].sum() / g["s"].sum(),
             "n_eff": g["s"].sum() ** 2 / g["s2"].sum(),
+            "nrr_residual": g["ws"].sum() / g["s"].sum(),
         }
     )
     n = out["n_accounts"].to_numpy(dtype=float)
-    var = out["var_churns"].to_numpy(dtype=float)
-    out["observed_churn_rate"] = out["churns"] / n
-    out["expected_churn_rate"] = out["e_churns"] / n
+    o = out["churns"].to_numpy(dtype=float)
+    e_churns = out["e_churns"].to_numpy(dtype=float)
+    out["observed_churn_rate"] = o / n
+    out["expected_churn_rate"] = e_churns / n
     out["churn_diff"] = out["observed_churn_rate"] - out["expected_churn_rate"]
-    # A book with V = 0 (every p_k is 0 or 1) has no spread: its precision is unbounded; show it at n.
-    out["churn_n_eff"] = np.where((var > 0) & (v_bar > 0), v_bar * n**2 / np.where(var > 0, var, 1.0), n)
-    out["adjusted_churn_rate"] = team_churn + out["churn_diff"]
     out["team_churn_rate"] = team_churn
-    out["team_churn_var"] = v_bar
-    p_low, p_high = _book_tails(work["csm_id"], p, out.index, out["churns"].to_numpy())
-    out["p_low"] = p_low
-    out["p_high"] = p_high
+    pmf = _book_pmfs(work["csm_id"], p, out.index)
+    cdf = np.cumsum(pmf, axis=1)
+    rows = np.arange(len(out))
+    oi = o.astype(int)
+    out["p_low"] = np.minimum(cdf[rows, oi], 1.0)
+    out["p_high"] = np.clip(1.0 - np.where(oi > 0, cdf[rows, np.maximum(oi - 1, 0)], 0.0), 0.0, 1.0)
+
+    # Churn funnel: exact mid-p positions, overdispersion from them, limits as their inverse.
+    phi_churn = overdispersion(z_from_positions(count_positions(pmf, o, e_churns))) if overdispersion_check else np.nan
+    phi_c = max(1.0, phi_churn) if np.isfinite(phi_churn) else 1.0
+    churn_z = z_from_positions(count_positions(pmf, o, e_churns, phi=phi_c))
+    out["churn_z"] = churn_z
+    out["churn_band"] = band_of(churn_z)
+    out["churn_phi"] = phi_c
+    out["churn_phi_estimate"] = phi_churn
+
+    # NRR funnel: each book's null from the team's pool of account residuals.
+    books = [grp["s"].to_numpy(dtype=float) / grp["s"].sum() for _, grp in g]
+    null = resampled_null(books, residual, n_draws=n_draws, seed=seed)
+    centre = float(np.mean(residual))
+    value = out["nrr_residual"].to_numpy(dtype=float)
+    phi_nrr = overdispersion(z_from_positions(sample_positions(null, value, centre))) if overdispersion_check else np.nan
+    phi_n = max(1.0, phi_nrr) if np.isfinite(phi_nrr) else 1.0
+    nrr_z = z_from_positions(sample_positions(null, value, centre, phi=phi_n))
+    out["nrr_z"] = nrr_z
+    out["nrr_band"] = band_of(nrr_z)
+    out["nrr_phi"] = phi_n
+    out["nrr_phi_estimate"] = phi_nrr
+    out["nrr_centre"] = centre
     out["nrr_diff"] = out["observed_nrr"] - out["expected_nrr"]
     out["adjusted_nrr"] = team_nrr + out["nrr_diff"]
     out["team_nrr"] = team_nrr
-    out["nrr_se"] = sigma / np.sqrt(out["n_eff"])
-    churn_se = np.sqrt(var) / n
-    diff = out["churn_diff"].to_numpy(dtype=float)
-    for label, alpha, z in _LIMITS:
-        low, high = -z * churn_se, z * churn_se
-        out[f"churn_low_{label}"] = low
-        out[f"churn_high_{label}"] = high
-        if method == "exact":
-            tail = alpha / 2
-            out[f"churn_position_{label}"] = np.where(p_high < tail, "above", np.where(p_low < tail, "below", "inside"))
-        else:
-            # Strictly beyond a limit; V = 0 makes both limits 0, so any difference is outside.
-            out[f"churn_position_{label}"] = _position(diff, low, high)
-        nrr_low = team_nrr - z * out["nrr_se"].to_numpy()
-        nrr_high = team_nrr + z * out["nrr_se"].to_numpy()
-        out[f"nrr_low_{label}"] = nrr_low
-        out[f"nrr_high_{label}"] = nrr_high
-        out[f"nrr_position_{label}"] = _position(out["adjusted_nrr"].to_numpy(), nrr_low, nrr_high)
+
+    for label, level, _z in LEVELS:
+        tail = (1 - level) / 2
+        out[f"churn_low_{label}"] = (count_limits(pmf, e_churns, tail, phi=phi_c) - e_churns) / n
+        out[f"churn_high_{label}"] = (count_limits(pmf, e_churns, 1 - tail, phi=phi_c) - e_churns) / n
+        out[f"nrr_low_{label}"] = sample_limits(null, np.full(len(out), centre), tail, phi=phi_n)
+        out[f"nrr_high_{label}"] = sample_limits(null, np.full(len(out), centre), 1 - tail, phi=phi_n)
+    for measure, up, down, z in (("churn", "above", "below", churn_z), ("nrr", "above", "below", nrr_z)):
+        words = _positions(out[f"{measure}_band"].to_numpy(dtype=object), z, up, down)
+        out[f"{measure}_position_95"] = words["95"]
+        out[f"{measure}_position_998"] = words["998"]
     out["note"] = np.where(
         out["n_accounts"] < small_book_accounts,
         "small book: the limits are wide and only a large gap shows",
