@@ -48,13 +48,19 @@ def test_books_without_variation_give_fixed_ranks_by_hand():
          "end_arr": [120.0] * 3 + [100.0] * 3 + [80.0] * 3}
     )
     scores = flat_scores(["a", "b", "c"])
+    # The reported scores are what the books give (NRR, GRR, churn, expansion of each book).
+    ret, exp = rescore(np.array([1.2, 1.0, 0.8]), np.array([1.0, 1.0, 0.8]), np.zeros(3), np.array([0.2, 0.0, 0.0]))
+    scores = scores.assign(score_retention=ret, score_expansion=exp)
     out = rank_intervals(aw, scores, WEIGHTS, rescore=rescore, n_boot=200, seed=1, tier_cuts=CUTS).set_index("csm_id")
     assert list(out.index) == ["a", "b", "c"]
     assert (out["rank_low"] == out["rank_high"]).all()
     assert list(out["median_rank"]) == [1.0, 2.0, 3.0]
     assert (out["score_low"] == out["score_high"]).all()
-    # N = 3 -> top quartile is rank 1 (max(1, floor(3/4))).
-    assert list(out["p_top_quartile"]) == [1.0, 0.0, 0.0]
+    # N = 3 -> top quartile is rank 1 (max(1, floor(3/4))); (count + 1/2) / (n_boot + 1), never exactly 0 or 1.
+    assert list(out["p_top_quartile"]) == pytest.approx([200.5 / 201, 0.5 / 201, 0.5 / 201])
+    # With the pool mixing of a prior of 5 accounts, three-account books are no longer certain.
+    mixed = rank_intervals(aw, scores, WEIGHTS, rescore=rescore, n_boot=200, seed=1, tier_cuts=CUTS, prior_accounts=5.0)
+    assert (mixed["score_high"] > mixed["score_low"]).all()
     # a: NRR 1.2, GRR 1.0 -> retention 75*(.5*1.2/1.1 + .5/.93); expansion 75*.2/.08 clipped to 100.
     ret = 75 * (0.5 * 1.2 / 1.1 + 0.5 * 1 / 0.93)
     w = WEIGHTS
@@ -77,14 +83,40 @@ def test_missing_category_weight_is_shared_out():
 def test_small_books_have_wider_intervals():
     sizes = {f"s{i}": 5 for i in range(10)} | {f"L{i}": 80 for i in range(10)}
     aw = books(sizes, seed=3)
-    out = rank_intervals(aw, flat_scores(list(sizes)), WEIGHTS, rescore=rescore, n_boot=500, seed=2, tier_cuts=CUTS)
+    # Real differences between CSMs (each book grows at its own rate), so the team can be ranked.
+    growth = {c: 0.9 + 0.015 * (i % 10) for i, c in enumerate(sizes)}  # small and large books span the same range
+    aw["end_arr"] = aw["end_arr"] * aw["csm_id"].map(growth)
+    s = aw.groupby("csm_id")["start_arr"].sum()
+    e = aw.groupby("csm_id")["end_arr"].sum()
+    g = aw.assign(m=np.minimum(aw["end_arr"], aw["start_arr"]), x=np.maximum(aw["end_arr"] - aw["start_arr"], 0),
+                  c=aw["end_arr"].le(0)).groupby("csm_id")
+    ret, exp = rescore((e / s).to_numpy(), (g["m"].sum() / s).to_numpy(), g["c"].mean().to_numpy(), (g["x"].sum() / s).to_numpy())
+    scores = flat_scores(list(s.index)).assign(score_retention=ret, score_expansion=exp)
+    out = rank_intervals(aw, scores, WEIGHTS, rescore=rescore, n_boot=500, seed=2, tier_cuts=CUTS)
     out["score_width"] = out["score_high"] - out["score_low"]
     out["rank_width"] = out["rank_high"] - out["rank_low"]
     small = out[out["csm_id"].str.startswith("s")]
     large = out[out["csm_id"].str.startswith("L")]
-    assert small["score_width"].median() > 2 * large["score_width"].median()
+    assert small["score_width"].median() > 1.5 * large["score_width"].median()
     assert small["rank_width"].median() > large["rank_width"].median()
     assert (out["n_windows"].isin([5, 80])).all()
+
+
+def test_under_the_null_no_one_is_certain():
+    # Every book drawn from the same accounts: nobody is a sure top-quartile CSM, nobody is at exactly 0.
+    sizes = {f"c{i:02d}": n for i, n in enumerate([1, 2, 3, 5, 8, 13, 21, 34, 55, 80] * 2)}
+    aw = books(sizes, seed=11)
+    s = aw.groupby("csm_id")["start_arr"].sum()
+    e = aw.groupby("csm_id")["end_arr"].sum()
+    g = aw.assign(m=np.minimum(aw["end_arr"], aw["start_arr"]), x=np.maximum(aw["end_arr"] - aw["start_arr"], 0),
+                  c=aw["end_arr"].le(0)).groupby("csm_id")
+    ret, exp = rescore((e / s).to_numpy(), (g["m"].sum() / s).to_numpy(), g["c"].mean().to_numpy(), (g["x"].sum() / s).to_numpy())
+    scores = flat_scores(list(s.index)).assign(score_retention=ret, score_expansion=exp)
+    out = rank_intervals(aw, scores, WEIGHTS, rescore=rescore, n_boot=400, seed=3, tier_cuts=CUTS, prior_accounts=10.0)
+    assert out["p_top_quartile"].between(0, 1, inclusive="neither").all()
+    assert (out["p_top_quartile"] < 0.95).all()
+    small = out.loc[out["n_windows"] < 20]
+    assert small["rank_note"].eq("too few accounts to rank").all()
 
 
 def test_discuss_when_the_interval_spans_a_tier_cut():

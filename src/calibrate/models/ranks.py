@@ -1,29 +1,43 @@
 """Rank intervals: how sure is a CSM's place in the team order?
 
-A book of eight accounts can move ten places on one renewal. The bootstrap
-here asks how far each CSM's overall score and rank would move if their book
-had come out a little differently:
+A book of eight accounts can move ten places on one renewal. Two steps:
 
-* For each CSM c with n_c retention windows (``start_arr > 0``), draw
-  ``n_boot`` resamples of n_c windows *with replacement from c's own book*
-  (seeded; CSMs drawn in ``csm_id`` order so results do not depend on row
-  order).
-* On each resample recompute NRR = ΣE / ΣS, GRR = Σ min(E, S) / ΣS, logo
-  churn = #{E = 0} / n_c and expansion rate = Σ max(E − S, 0) / ΣS, and the
-  retention-dependent category scores through ``rescore`` (the scoring
-  engine's own function, so the bootstrap scores exactly as the report does).
-  All other category scores are held at their reported values.
-* Overall = Σ w_i s_i / Σ w_i over the categories with a score (a missing
-  category's weight is shared out, as in scoring).
-* Rank 1 = highest overall in a resample (ties share the average rank).
-  Reported: median rank, the 2.5% and 97.5% rank quantiles, the probability
-  of a top-quartile rank (rank ≤ max(1, ⌊N/4⌋) among the N ranked CSMs), the
-  2.5% / 97.5% overall-score quantiles, the tiers of those two scores (the
-  lowest and highest tier across the central 95% of resamples, since tier is
-  monotone in the score), and ``discuss`` = those two tiers differ.
+1. **Resampling every input of the score at the level it was measured.**
+   For each CSM c with n_c retention windows (``start_arr > 0``), ``n_boot``
+   resampled books of n_c windows: each drawn window comes from c's own book
+   with probability ``n_c / (n_c + M)`` and from the team's pool of windows
+   with probability ``M / (n_c + M)``, where ``M = prior_accounts`` (the
+   estimated prior strength; 0 = plain bootstrap). A six-account book whose
+   ARR did not move is then not certain: it could have been any book of six.
+   On each resample NRR = ΣE / ΣS, GRR = Σ min(E, S) / ΣS, logo churn =
+   #{E = 0} / n_c and expansion rate = Σ max(E − S, 0) / ΣS give the retention
+   and expansion scores through ``rescore`` (the scoring engine's own
+   function). Every other category comes resampled from ``category_draws``
+   (accounts, activities, survey responses, tickets, drafts:
+   ``calibrate.models.input_draws``); a category without draws is held.
+   Overall = Σ w_i s_i / Σ w_i over the categories with a score.
+2. **Ranks from the empirical-Bayes posterior of the overall score**
+   (Laird, N. M. and Louis, T. A. (1989), "Empirical Bayes ranking methods",
+   Journal of Educational Statistics 14, 29-46). With y_c the reported overall
+   score and v_c the variance of its resamples, the between-CSM variance τ²
+   is estimated by DerSimonian-Laird (``calibrate.scoring.cohorts.normal_prior``)
+   and each resample becomes ``θ = μ + B_c (y_c − μ) + √B_c (y*_c − ȳ*_c)``
+   with ``B_c = τ² / (τ² + v_c)``: centred on the shrunk score with the
+   posterior spread. Where the team's scores vary no more than their noise
+   (τ² = 0), the CSMs cannot be told apart and their order is the resampling
+   noise alone, so every rank interval spans the team.
 
-A CSM with no retention windows keeps fixed scores (zero-width interval); a
-CSM with no overall score is not ranked.
+Reported: ``score_low`` / ``score_high`` (2.5% / 97.5% of the resampled
+overall score, step 1), median rank and the 2.5% / 97.5% rank quantiles
+(rank 1 = highest θ; exact ties share the mid-rank), ``p_top_quartile`` =
+``(#{rank ≤ K} + ½) / (n_boot + 1)`` with K = max(1, ⌊N/4⌋) and a tie
+straddling K counted by the share of its positions inside K (so no CSM is
+ever at exactly 0 or 1, and CSMs tied at the score cap share the top),
+``rankable`` = False and ``rank_note`` = "too few accounts to rank" when the
+95% rank interval covers more than half the team, the tiers of the score
+interval's ends and ``discuss`` = those tiers differ.
+
+A CSM with no overall score is not ranked.
 """
 
 from __future__ import annotations
@@ -67,14 +81,45 @@ def tier_of(scores: np.ndarray, *, tier_cuts: Any) -> np.ndarray:
     return out
 
 
-def _book_sums(s: np.ndarray, e: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_boot, 4) resampled NRR, GRR, logo churn, expansion rate of one book."""
+def _book_sums(s: np.ndarray, e: np.ndarray, pool_s: np.ndarray, pool_e: np.ndarray, prior_accounts: float,
+               n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, 4) resampled NRR, GRR, logo churn, expansion rate of one book (pool-mixed, see module docstring)."""
     n = len(s)
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-    parts = np.column_stack([s, e, np.minimum(e, s), (e <= 0).astype(float), np.maximum(e - s, 0.0)])
-    sums = counts @ parts
-    base = sums[:, 0]
-    return np.column_stack([sums[:, 1] / base, sums[:, 2] / base, sums[:, 3] / n, sums[:, 4] / base])
+    own = rng.integers(0, n, size=(n_boot, n))
+    rs, re_ = s[own], e[own]
+    if prior_accounts > 0 and len(pool_s):
+        from_pool = rng.random((n_boot, n)) < prior_accounts / (n + prior_accounts)
+        other = rng.integers(0, len(pool_s), size=(n_boot, n))
+        rs = np.where(from_pool, pool_s[other], rs)
+        re_ = np.where(from_pool, pool_e[other], re_)
+    base = rs.sum(axis=1)
+    return np.column_stack([re_.sum(axis=1) / base, np.minimum(re_, rs).sum(axis=1) / base,
+                            (re_ <= 0).sum(axis=1) / n, np.maximum(re_ - rs, 0.0).sum(axis=1) / base])
+
+
+def _posterior(overall: np.ndarray, point: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Laird-Louis posterior draws of each CSM's overall score (module docstring, step 2); also τ² and μ."""
+    from ..scoring.cohorts import normal_prior
+
+    v = np.var(overall, axis=1, ddof=1)
+    floor = 1e-9 * float(np.median(v[v > 0])) if (v > 0).any() else 1e-9
+    v = np.maximum(v, floor)
+    prior = normal_prior(point, v, unit_variance=1.0, fallback_strength=np.inf, min_books=3)
+    tau2 = 1.0 / prior.strength if prior.source == "estimated" else 0.0
+    tau2 = max(tau2, floor)
+    mu = float(np.sum(point / (v + tau2)) / np.sum(1 / (v + tau2)))
+    b = tau2 / (tau2 + v)
+    centre = overall.mean(axis=1)
+    theta = mu + (b * (point - mu))[:, None] + np.sqrt(b)[:, None] * (overall - centre[:, None])
+    return theta, tau2, mu
+
+
+def _top_share(theta: np.ndarray, top_k: int) -> np.ndarray:
+    """Per CSM, the share of resamples with rank ≤ top_k; a tie straddling top_k counts by its share inside."""
+    low = stats.rankdata(-theta, axis=0, method="min")
+    high = stats.rankdata(-theta, axis=0, method="max")
+    inside = np.clip(top_k - low + 1, 0, None) / (high - low + 1)
+    return np.minimum(inside, 1.0).sum(axis=1)
 
 
 def rank_intervals(
@@ -86,6 +131,8 @@ def rank_intervals(
     n_boot: int = 1000,
     seed: int,
     tier_cuts: Any,
+    category_draws: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    prior_accounts: float = 0.0,
 ) -> pd.DataFrame:
     """Bootstrap rank and tier intervals per CSM by resampling accounts within each book.
 
@@ -113,13 +160,19 @@ def rank_intervals(
         Seeds every resample.
     tier_cuts : TierCuts or mapping
         ``top``, ``strong``, ``solid``.
+    category_draws : mapping, optional
+        ``csm_id -> {category -> array of n_boot scores}`` for the categories
+        other than retention and expansion (``input_draws.category_draws``).
+    prior_accounts : float
+        ``M`` of the pool mixing (module docstring); 0 = plain bootstrap.
 
     Returns
     -------
     DataFrame, one row per CSM in ``category_scores``: ``n_windows``,
     ``overall_score`` (from the reported scores), ``score_low`` / ``score_high``
     (2.5% / 97.5%), ``median_rank``, ``rank_low`` / ``rank_high`` (2.5% /
-    97.5%), ``p_top_quartile``, ``tier_low`` / ``tier_high``, ``discuss``.
+    97.5%), ``p_top_quartile``, ``rankable``, ``rank_note``, ``tier_low`` /
+    ``tier_high``, ``discuss``; ``rank_tau2`` (τ², the same on every row).
     Sorted by median rank.
     """
     if n_boot < 100:
@@ -146,7 +199,17 @@ def rank_intervals(
     order = [c for c in ("account_id", "start_arr", "end_arr") if c in windows.columns]
     windows = windows.sort_values(order, kind="stable")
     by_csm = {k: v for k, v in windows.groupby("csm_id", sort=True)}
+    pool_s = windows["start_arr"].to_numpy(dtype=float)
+    pool_e = pd.to_numeric(windows["end_arr"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
+    drawn = category_draws or {}
+    for i, csm in enumerate(scores["csm_id"]):
+        for category, values in drawn.get(csm, {}).items():
+            if category in categories and not np.isnan(fixed[i, categories.index(category)]):
+                values = np.asarray(values, dtype=float)
+                if len(values) != n_boot:
+                    raise CalibrateError(f"category_draws for CSM {csm}, {category}, hold {len(values)} values; expected n_boot = {n_boot}.")
+                sample[i, :, categories.index(category)] = values
     n_windows = np.zeros(n_csm, dtype=int)
     slots = {c: categories.index(c) for c in _RETENTION_CATEGORIES if c in categories}
     for i, csm in enumerate(scores["csm_id"]):
@@ -156,7 +219,7 @@ def rank_intervals(
         s = book["start_arr"].to_numpy(dtype=float)
         e = pd.to_numeric(book["end_arr"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         n_windows[i] = len(s)
-        metrics = _book_sums(s, e, n_boot, rng)
+        metrics = _book_sums(s, e, pool_s, pool_e, float(prior_accounts), n_boot, rng)
         book_rescore = rescore.get(csm) if isinstance(rescore, Mapping) else rescore
         if book_rescore is None:
             continue
@@ -179,14 +242,20 @@ def rank_intervals(
             f"Rank intervals need at least 2 CSMs with an overall score; got {int(ranked.sum())}. "
             "Check that the scores table has category scores for the team."
         )
+    # Rows of a CSM whose resampled overall lost every category (all NaN) keep the reported score.
+    n_ranked = int(ranked.sum())
+    theta, tau2, _mu = _posterior(overall[ranked], point[ranked])
     ranks = np.full(overall.shape, np.nan)
-    ranks[ranked] = stats.rankdata(-overall[ranked], axis=0, method="average")
-    top_k = max(1, int(ranked.sum()) // 4)
+    ranks[ranked] = stats.rankdata(-theta, axis=0, method="average")
+    top_k = max(1, n_ranked // 4)
     score_low = np.full(n_csm, np.nan)
     score_high = np.full(n_csm, np.nan)
     score_low[ranked], score_high[ranked] = np.percentile(overall[ranked], [2.5, 97.5], axis=1)
     rank_q = np.full((n_csm, 3), np.nan)
     rank_q[ranked] = np.percentile(ranks[ranked], [50, 2.5, 97.5], axis=1).T
+    p_top = np.full(n_csm, np.nan)
+    p_top[ranked] = (_top_share(theta, top_k) + 0.5) / (n_boot + 1)
+    rankable = np.where(ranked, (rank_q[:, 2] - rank_q[:, 1]) <= 0.5 * n_ranked, False)
     tier_low = tier_of(score_low, tier_cuts=tier_cuts)
     tier_high = tier_of(score_high, tier_cuts=tier_cuts)
     out = pd.DataFrame(
@@ -199,10 +268,13 @@ def rank_intervals(
             "median_rank": rank_q[:, 0],
             "rank_low": rank_q[:, 1],
             "rank_high": rank_q[:, 2],
-            "p_top_quartile": np.where(ranked, (ranks <= top_k).mean(axis=1), np.nan),
+            "p_top_quartile": p_top,
+            "rankable": rankable,
+            "rank_note": np.where(ranked & ~rankable, "too few accounts to rank", np.where(ranked, "", "not ranked")),
             "tier_low": tier_low,
             "tier_high": tier_high,
         }
     )
     out["discuss"] = ranked & (tier_low != tier_high)
+    out["rank_tau2"] = tau2
     return out.sort_values(["median_rank", "csm_id"], kind="stable", na_position="last").reset_index(drop=True)
