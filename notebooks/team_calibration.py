@@ -63,19 +63,22 @@ present.show_table(report.rating_table,
 # %%
 present.show_note(notes["expected"])
 present.show_svg(report.charts["funnel_churn"],
-                   caption="Each dot is a CSM: churn rate minus what the book predicts. Dashed: 95% limits; solid: 99.8% limits. Hollow dots crossed a line only by the approximation (the exact test says chance). Below the funnel is better.",
+                   caption="Each dot is a CSM: churn against what the book predicts, standardised on the book's own odds. Dashed: 95% limits; solid: 99.8% limits. Below the funnel is better.",
                    empty_note="No funnel plot: book-adjusted performance could not be computed.")
 present.show_svg(report.charts["funnel_nrr"],
-                   caption="Each dot is a CSM. Dashed: 95% limits; solid: 99.8% limits around the team's NRR. Above the funnel is better.",
+                   caption="Each dot is a CSM: NRR against what the book predicts, standardised on accounts like the book's. Dashed: 95% limits; solid: 99.8% limits. Above the funnel is better.",
                    empty_note="No funnel plot: book-adjusted performance could not be computed.")
 present.show_table(
     report.book_adjusted_table,
-    columns=["name", "n_accounts", "observed_churn_rate", "expected_churn_rate", "churn_diff", "observed_nrr", "expected_nrr", "nrr_diff", "limits"],
-    labels={"name": "CSM", "n_accounts": "Accounts", "observed_churn_rate": "Churn", "expected_churn_rate": "Expected churn",
-            "churn_diff": "Churn − expected", "observed_nrr": "NRR", "expected_nrr": "Expected NRR", "nrr_diff": "NRR − expected",
+    columns=["name", "n_accounts", "observed_churn_rate", "expected_churn_rate", "churn_diff", "churn_shrunk", "observed_nrr",
+             "expected_nrr", "nrr_diff", "nrr_shrunk", "limits"],
+    labels={"name": "CSM", "n_accounts": "Accounts at quarter start", "observed_churn_rate": "Churn", "expected_churn_rate": "Expected churn",
+            "churn_diff": "Churn − expected", "churn_shrunk": "Churn, shrunk to the team", "observed_nrr": "NRR",
+            "expected_nrr": "Expected NRR", "nrr_diff": "NRR − expected", "nrr_shrunk": "NRR, shrunk to the team",
             "limits": "Against the funnel limits"},
     formats={"n_accounts": "int", "observed_churn_rate": "percent", "expected_churn_rate": "percent", "churn_diff": "percent",
-             "observed_nrr": "percent", "expected_nrr": "percent", "nrr_diff": "percent"},
+             "churn_shrunk": "percent", "observed_nrr": "percent", "expected_nrr": "percent", "nrr_diff": "percent",
+             "nrr_shrunk": "percent"},
     caption="Sorted by NRR − expected, best first; differences are percentage points. Teams above 40 CSMs: only CSMs beyond a 95% limit.",
     empty_note="No CSM is beyond a 95% limit, or book-adjusted figures could not be computed (see the note above).",
 )
@@ -86,7 +89,7 @@ present.show_table(
 # %%
 present.show_note(notes["ranks"])
 present.show_svg(report.charts["rank_intervals"],
-                   caption="Dot: the reported overall score; bar: the central 95% of 1,000 resampled books. Orange bars cross a tier cut.",
+                   caption="Dot: the reported overall score; bar: the central 95% of 1,000 resamples of every input of the score. Orange bars cross a tier cut.",
                    empty_note="No rank intervals this quarter.")
 present.show_table(
     report.ranks_table,
@@ -173,7 +176,7 @@ present.show_table(
 present.show_table(
     report.balance_exceptions,
     columns=["name", "segment", "status", "n_accounts", "target_accounts", "arr", "top_account_share", "at_risk_arr", "at_risk_arr_share"],
-    labels={"name": "CSM", "segment": "Segment", "status": "Capacity", "n_accounts": "Accounts", "target_accounts": "Target accounts",
+    labels={"name": "CSM", "segment": "Segment", "status": "Capacity", "n_accounts": "Accounts on the last day", "target_accounts": "Target accounts",
             "arr": "ARR at period end", "top_account_share": "Top account share", "at_risk_arr": "ARR at risk", "at_risk_arr_share": "Share at risk"},
     formats={"n_accounts": "int", "target_accounts": "int", "arr": "money", "top_account_share": "percent", "at_risk_arr": "money",
              "at_risk_arr_share": "percent"},

@@ -8,6 +8,7 @@ import pytest
 
 from calibrate.models.distribution import rating_distribution
 from calibrate.models.expected import book_adjusted
+from calibrate.models.funnel import Z95, Z998
 from calibrate.present.charts import chart_to_svg
 from calibrate.present.team import (
     funnel_plot,
@@ -65,18 +66,22 @@ def test_funnel_plot_draws_and_labels_at_most_eight(measure, n_csms):
     assert len(shown) == min(8, outside)
 
 
-def test_churn_funnel_draws_a_chance_crossing_hollow_and_says_so():
-    # One churn where the book expected about 0.05: past the normal 95% line, yet P(O >= 1) is about 5%.
+@pytest.mark.parametrize("measure", ["churn", "nrr"])
+def test_funnel_dots_lines_and_band_say_the_same_for_every_csm(measure):
+    # One churn where the book expected about 0.05 sits near the 95% line: the dot, its colour and the band agree.
     rows = [{"csm_id": f"C{c:03d}", "start_arr": 100.0, "end_arr": 100.0, "churned": False, "expected_churn": 0.1,
              "expected_ratio": 1.0, "arr_ratio": 1.0} for c in range(1, 20) for _ in range(20)]
     rows += [{"csm_id": "C000", "start_arr": 100.0, "end_arr": 0.0 if a == 0 else 100.0, "churned": a == 0,
               "expected_churn": 0.0025, "expected_ratio": 1.0, "arr_ratio": 0.0 if a == 0 else 1.0} for a in range(20)]
-    adjusted = book_adjusted(pd.DataFrame(rows))
-    row = adjusted.set_index("csm_id").loc["C000"]
-    assert row["churn_diff"] > row["churn_high_95"] and row["churn_position_95"] == "inside"
-    svg = chart_to_svg(funnel_plot(adjusted, measure="churn"))
-    assert "within chance (exact test)" in svg
-    assert "hollow" in svg
+    adjusted = pd.concat([book_adjusted(pd.DataFrame(rows)), _adjusted(60)], ignore_index=True)
+    chart = funnel_plot(adjusted, measure=measure)
+    points = chart.layer[2].data
+    beyond = np.abs(points["value"].to_numpy()) > Z95
+    band = adjusted[f"{measure}_band"].to_numpy()
+    assert np.array_equal(beyond, band != "inside")
+    assert np.array_equal(points["status"].to_numpy() != "inside the limits", band != "inside")
+    limits = chart.layer[0].data
+    assert sorted(set(np.round(limits["limit"], 6))) == sorted(np.round([-Z998, -Z95, Z95, Z998], 6))
 
 
 def test_funnel_plot_rejects_an_unknown_measure():

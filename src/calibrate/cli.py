@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="the flag_validation CSV to write")
     p.set_defaults(handler=_cmd_flags)
 
+    p = sub.add_parser("team", help="funnels, shrunk churn and NRR, rank intervals per CSM; writes team_statistics.csv")
+    _common_run_args(p)
+    p.add_argument("--out", type=Path, required=True, help="the team_statistics CSV to write (or a folder for it)")
+    p.set_defaults(handler=_cmd_team)
+
     p = sub.add_parser("run", help="the quarterly batch: validate, score, render every report")
     _common_run_args(p)
     p.add_argument("--out", type=Path, help="reports folder (default: output_dir from params)")
@@ -146,6 +151,15 @@ def _cmd_flags(args: argparse.Namespace) -> int:
 
     params = _load_params(args.params, data=args.data, period=args.period)
     path = flags_command(params, out=args.out)
+    print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_team(args: argparse.Namespace) -> int:
+    from .models.team_stats import team_command
+
+    params = _load_params(args.params, data=args.data, period=args.period)
+    path = team_command(params, out=args.out)
     print(f"Wrote {path}")
     return EXIT_OK
 

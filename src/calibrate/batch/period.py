@@ -94,6 +94,11 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     flag_report = build_flag_report(flag_validation, current, previous, params)
 
     csv_tables = {}
+    if team_report.statistics is not None:
+        # The same text cells as `calibrate team` writes, from the numbers the team report shows.
+        from ..models.team_stats import format_team_statistics
+
+        csv_tables["team_statistics.csv"] = format_team_statistics(team_report.statistics.table)
     if flag_validation is not None:
         # The same text cells as `calibrate flags` writes, so the two files are byte-identical.
         csv_tables["flag_validation.csv"] = format_flag_validation(flag_validation.table)

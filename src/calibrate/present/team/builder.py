@@ -7,13 +7,10 @@ a frozen ``TeamReport`` holding everything the notebook shows, plus the
 ``load_calibration_decisions`` reads and checks the session's decisions first,
 so a bad decisions file stops the run before anything is written.
 
-Book-adjusted performance pools the account windows of the review quarter and
-of up to ``POOLED_QUARTERS`` earlier quarters to fit the expectation model
-(folds are dealt by CSM, so a CSM's own past never sets their expectation);
-only the review quarter's accounts are judged. A single quarter of a team of
-ten holds too few churns for a stable logistic fit; pooling earlier quarters
-gives the model several times more events (the report states the fit it got:
-out-of-fold AUC, Brier score and ARR-ratio error on the review quarter).
+Book-adjusted performance, the shrunk churn and NRR and the rank intervals
+come from ``calibrate.models.team_stats.compute_team_statistics`` (the same
+call ``calibrate team`` writes ``team_statistics.csv`` from), held on the
+report as ``statistics``: the page and the file show one set of numbers.
 """
 
 from __future__ import annotations
@@ -28,13 +25,12 @@ import pandas as pd
 from ...book import arr_series
 from ...dataset import Dataset
 from ...errors import InsufficientDataError, ParamsError
-from ...models.adapters import account_windows, balance_book, book_rescorers, company_retention, pooled_account_windows
+from ...models.adapters import balance_book, company_retention
 from ...models.balance import portfolio_balance, rebalancing_moves
 from ...models.decisions import audit_trail, load_decisions, merge_ratings, nine_box
 from ...models.distribution import DistributionCheck, rating_distribution, tier_distribution
-from ...models.expected import book_adjusted, expected_outcomes
 from ...models.fairness import FairnessReport, fairness_checks
-from ...models.ranks import rank_intervals
+from ...models.team_stats import POOLED_QUARTERS, TeamStatistics, compute_team_statistics
 from ...params import Params
 from ...scoring import PeriodResult
 from . import sections, text
@@ -43,8 +39,6 @@ from .glance import glance_table, team_figures
 
 __all__ = ["TeamReport", "build_team_report", "load_calibration_decisions", "POOLED_QUARTERS", "RATING_COLUMNS"]
 
-POOLED_QUARTERS = 4
-N_BOOT = 1000
 RATING_COLUMNS = ("manager_rating", "potential", "final_rating", "final_source", "decision_reason", "decided_by")
 
 
@@ -95,6 +89,7 @@ class TeamReport:
     tier_cuts: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     charts: Mapping[str, str | None] = field(default_factory=dict)
+    statistics: TeamStatistics | None = None
 
 
 def load_calibration_decisions(params: Params, dataset: Dataset, model_scores: pd.DataFrame) -> pd.DataFrame | None:
@@ -126,42 +121,6 @@ def _timed(timings: dict[str, float], key: str, fn, *args, **kwargs):
         return fn(*args, **kwargs)
     finally:
         timings[key] = round(time.perf_counter() - start, 4)
-
-
-def _expected(current: PeriodResult, previous: Sequence[PeriodResult], dataset: Dataset, params: Params) -> tuple[pd.DataFrame | None, dict]:
-    periods = [(current.period.label, current.windows)] + [(p.period.label, p.windows) for p in previous[:POOLED_QUARTERS]]
-    pooled = pooled_account_windows(periods, dataset)
-    info: dict[str, Any] = {"quarters": sorted(pooled["period"].dropna().unique().tolist()) if not pooled.empty else []}
-    try:
-        fitted = expected_outcomes(pooled, seed=params.batch.seed)
-    except InsufficientDataError as exc:
-        info["error"] = str(exc)
-        return None, info
-    now = fitted.loc[fitted["period"].eq(current.period.label).fillna(False).to_numpy(bool)]
-    if now.empty:
-        info["error"] = "No account of the review quarter is in the cohort, so there is nothing to compare."
-        return None, info
-    info.update(sections.model_fit(now))
-    adjusted = book_adjusted(now, small_book_accounts=params.scoring.small_book_accounts)
-    return adjusted, info
-
-
-def _ranks(current: PeriodResult, dataset: Dataset, params: Params) -> tuple[pd.DataFrame | None, str | None]:
-    windows = account_windows(current.windows, dataset)
-    sp = params.scoring
-    try:
-        ranks = rank_intervals(
-            windows,
-            current.scores,
-            sp.weights.as_dict(),
-            rescore=book_rescorers(current.categories, targets=sp.targets),
-            n_boot=N_BOOT,
-            seed=params.batch.seed,
-            tier_cuts=sp.tier_cuts,
-        )
-    except InsufficientDataError as exc:
-        return None, str(exc)
-    return ranks, None
 
 
 def _with_names(frame: pd.DataFrame | None, scores: pd.DataFrame, columns: Sequence[str] = ("name",)) -> pd.DataFrame | None:
@@ -281,10 +240,10 @@ def build_team_report(
     except InsufficientDataError:
         tier_check = None
 
-    adjusted, fit = _timed(timings, "expected_s", _expected, current, previous, dataset, params)
-    adjusted = _with_names(adjusted, scores)
-    ranks, ranks_error = _timed(timings, "ranks_s", _ranks, current, dataset, params)
-    ranks = _with_names(ranks, scores, ("name", "tier"))
+    statistics = _timed(timings, "statistics_s", compute_team_statistics, current, previous, dataset, params)
+    fit, ranks_error = statistics.fit, statistics.ranks_error
+    adjusted = _with_names(statistics.adjusted, scores)
+    ranks = _with_names(statistics.ranks, scores, ("name", "tier"))
 
     csm_table = csm_rows(scores, triggers=current.triggers, ranks=ranks, ratings=merged,
                          previous_scores=prev.scores if prev is not None else None, meets_cut=sp.rating_cuts.meets)
@@ -311,7 +270,7 @@ def build_team_report(
     notes = {
         "glance": text.glance_note(glance, current.period.label, prev.period.label if prev is not None else None),
         "distribution": text.distribution_note(rating_check, final_check, tier_check),
-        "expected": text.expected_note(adjusted, fit),
+        "expected": text.expected_note(adjusted, fit, statistics.priors),
         "ranks": text.ranks_note(ranks, ranks_error),
         "ratings": text.ratings_note(merged, dataset.has("manager_ratings")),
         "nine_box": text.nine_box_note(grid),
@@ -331,7 +290,7 @@ def build_team_report(
         rating_table=_rating_table(rating_check, final_check),
         overall_scores=overall,
         book_adjusted=adjusted,
-        book_adjusted_table=sections.book_adjusted_view(adjusted),
+        book_adjusted_table=sections.book_adjusted_view(adjusted, statistics.table),
         ranks=ranks,
         ranks_table=sections.ranks_view(ranks),
         ratings=ratings,
@@ -352,6 +311,7 @@ def build_team_report(
         audit_trail=trail,
         tier_cuts={"top": sp.tier_cuts.top, "strong": sp.tier_cuts.strong, "solid": sp.tier_cuts.solid},
         timings=timings,
+        statistics=statistics,
     )
     from .charts import team_charts  # Altair is imported here, in the batch's parent, never in a report kernel
 

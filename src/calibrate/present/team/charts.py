@@ -14,8 +14,8 @@ from typing import Mapping
 import altair as alt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ...models.funnel import Z95, Z998
 from ..charts import PALETTE, render_svg
 
 __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distribution_chart", "rating_share_chart",
@@ -24,7 +24,6 @@ __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distributio
 MAX_LABELS = 12
 _WIDTH = 640
 _POSITION_COLORS = {"better than the book": PALETTE[2], "inside the limits": "#9aa5b1", "worse than the book": PALETTE[3]}
-_CHANCE = "past a line, within chance (exact test)"
 
 
 def _name(frame: pd.DataFrame) -> pd.Series:
@@ -38,94 +37,68 @@ def _labels(frame: pd.DataFrame, mask: np.ndarray, priority: np.ndarray, *, limi
 
 
 def funnel_plot(adjusted: pd.DataFrame | None, *, measure: str = "churn") -> alt.TopLevelMixin | None:
-    """Book-adjusted churn (or NRR) per CSM against the precision of the comparison, with 95% and 99.8% limits.
+    """Book-adjusted churn (or NRR) per CSM as a standardised funnel: one band column decides everything.
 
-    Churn: y = (observed − expected churns) / accounts (``churn_diff``), centred
-    on 0; x = effective accounts ``churn_n_eff`` = v̄ n² / V, on which each
-    CSM's own limits ``± z √V / n`` are the drawn ``± z √(v̄ / x)``. The colour
-    follows the exact Poisson-binomial test (``churn_position_95``), so a dot
-    just past a line in a book expecting very few churns can stay grey.
-    NRR: x = effective accounts ``n_eff`` (Kish); y = the team's NRR +
-    (observed − expected), limits ``team_nrr ± z σ / √x``. Labelled: CSMs
-    beyond the 95% limits (beyond 99.8% first, then worse than the book before
-    better), at most 8.
+    y = the CSM's standardised position against their own book (``churn_z`` /
+    ``nrr_z`` from ``calibrate.models.funnel``: exact for churn, resampled for
+    NRR, already widened for overdispersion); x = accounts at the quarter's
+    start. The limits are the horizontal lines at the z thresholds the band
+    uses (dashed 95%, solid 99.8%), so a dot is past a line exactly when its
+    band (``churn_band`` / ``nrr_band``) says so, and its colour is that band
+    with its side. Positions beyond ±5 are drawn at ±5 (their band is
+    ``outside_998`` either way). Labelled: CSMs outside the 95% limits, at
+    most 8 (beyond 99.8% first, then worse than the book before better).
     """
     if adjusted is None or adjusted.empty:
         return None
     if measure not in ("churn", "nrr"):
         raise ValueError(f"measure must be 'churn' or 'nrr'. Got {measure!r} instead.")
     churn = measure == "churn"
-    size_col = "churn_n_eff" if churn else "n_eff"
-    y_col = "churn_diff" if churn else "adjusted_nrr"
-    pos = adjusted[f"{measure}_position_95"].astype(str).to_numpy()
+    band = adjusted[f"{measure}_band"].astype(str).to_numpy()
+    side = adjusted[f"{measure}_position_95"].astype(str).to_numpy()
     good = "below" if churn else "above"
-    status = np.where(pos == "inside", "inside the limits", np.where(pos == good, "better than the book", "worse than the book"))
-    data = pd.DataFrame({"csm": _name(adjusted).to_numpy(), "size": adjusted[size_col].to_numpy(float),
-                         "value": adjusted[y_col].to_numpy(float), "status": status})
-    centre = 0.0 if churn else float(adjusted["team_nrr"].iloc[0])
-    # Spread of one account: the team's mean p(1 − p) for churn, the residual SD squared for NRR.
-    spread = float(adjusted["team_churn_var"].iloc[0]) if churn else float((adjusted["nrr_se"] * np.sqrt(adjusted["n_eff"])).median()) ** 2
-    x_min = max(1.0, float(data["size"].min()) * 0.8)
-    grid = np.unique(np.round(np.geomspace(x_min, max(x_min + 1.0, data["size"].max() * 1.05), 120), 2))
-    bands = []
-    for label, alpha in (("95%", 0.05), ("99.8%", 0.002)):
-        half = float(stats.norm.ppf(1 - alpha / 2)) * np.sqrt(spread / grid)
-        for side, values in (("low", centre - half), ("high", centre + half)):
-            bands.append(pd.DataFrame({"size": grid, "limit": values, "line": f"{label} {side}", "level": label}))
-    limits = pd.concat(bands, ignore_index=True)
-    if churn:
-        y_axis = alt.Axis(labelExpr="format(datum.value * 100, '+.0f') + ' pts'")
-        y_title = "Churn rate − expected ((observed − expected churns) / accounts)"
-        x_title = "Effective accounts for churn (accounts² × team variance per account ÷ book variance)"
-    else:
-        y_axis = alt.Axis(format=".0%")
-        y_title = "NRR adjusted for the book (team NRR + observed − expected)"
-        x_title = "Effective accounts (ARR-weighted, Kish)"
-    lo = min(float(data["value"].min()), float(limits["limit"].quantile(0.05)))
-    hi = max(float(data["value"].max()), float(limits["limit"].quantile(0.95)))
-    pad = 0.05 * (hi - lo or 1.0)
-    y_scale = alt.Scale(domain=[lo - pad, hi + pad], clamp=True)
-    x_scale = alt.Scale(type="log", domain=[x_min, float(grid.max())])
-    lines = alt.Chart(limits).mark_line(clip=True, strokeWidth=1.2).encode(
-        x=alt.X("size:Q", scale=x_scale, title=x_title),
-        y=alt.Y("limit:Q", scale=y_scale, title=y_title, axis=y_axis),
+    beyond = np.isin(band, ("outside_95", "outside_998"))
+    status = np.where(~beyond, "inside the limits", np.where(side == good, "better than the book", "worse than the book"))
+    data = pd.DataFrame({"csm": _name(adjusted).to_numpy(), "size": adjusted["n_accounts"].to_numpy(float),
+                         "value": np.clip(adjusted[f"{measure}_z"].to_numpy(float), -5.0, 5.0), "status": status})
+    x_min = max(0.8, float(data["size"].min()) * 0.8)
+    x_max = max(x_min * 2, float(data["size"].max()) * 1.25)
+    limits = pd.DataFrame(
+        [{"size": x, "limit": sign * z, "line": f"{label} {sign}", "level": label}
+         for label, z in (("95%", Z95), ("99.8%", Z998)) for sign in (-1, 1) for x in (x_min, x_max)]
+    )
+    x_scale = alt.Scale(type="log", domain=[x_min, x_max])
+    y_scale = alt.Scale(domain=[-5.2, 5.2])
+    y_title = ("Churn against the book (standardised; above 0 = more churn than expected)" if churn
+               else "NRR against the book (standardised; above 0 = better than expected)")
+    lines = alt.Chart(limits).mark_line(strokeWidth=1.2).encode(
+        x=alt.X("size:Q", scale=x_scale, title="Accounts at the quarter's start"),
+        y=alt.Y("limit:Q", scale=y_scale, title=y_title),
         detail="line:N",
         strokeDash=alt.StrokeDash("level:N", title="Control limits", scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]])),
         color=alt.value("#5b6875"),
     )
-    rule = alt.Chart(pd.DataFrame({"y": [centre]})).mark_rule(color="#1d2733", strokeWidth=1).encode(y="y:Q")
-    if churn:
-        # Few expected churns make the count skewed: one churn where 0.1 was expected crosses the normal
-        # line but happens one time in ten. Such dots are drawn hollow so the colour and the line agree.
-        past = (data["value"] > centre + float(stats.norm.ppf(0.975)) * np.sqrt(spread / data["size"])) | (
-            data["value"] < centre - float(stats.norm.ppf(0.975)) * np.sqrt(spread / data["size"]))
-        data["mark"] = np.where(past.to_numpy() & (status == "inside the limits"), _CHANCE, status)
-    else:
-        data["mark"] = status
-    domain = list(_POSITION_COLORS) + ([_CHANCE] if (data["mark"] == _CHANCE).any() else [])
-    fills = list(_POSITION_COLORS.values()) + ["#ffffff"] * (len(domain) - 3)
-    strokes = list(_POSITION_COLORS.values()) + ["#5b6875"] * (len(domain) - 3)
+    rule = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#1d2733", strokeWidth=1).encode(y="y:Q")
     legend_title = "Against the 95% limits"
-    points = alt.Chart(data).mark_point(shape="circle", size=46, opacity=0.9, filled=False, strokeWidth=1.4, clip=True).encode(
+    domain = list(_POSITION_COLORS)
+    points = alt.Chart(data).mark_point(shape="circle", size=46, opacity=0.9, filled=True, strokeWidth=1.4).encode(
         x=alt.X("size:Q", scale=x_scale),
         y=alt.Y("value:Q", scale=y_scale),
-        fill=alt.Fill("mark:N", title=legend_title, scale=alt.Scale(domain=domain, range=fills), legend=alt.Legend(labelLimit=320)),
-        stroke=alt.Stroke("mark:N", title=legend_title, scale=alt.Scale(domain=domain, range=strokes), legend=alt.Legend(labelLimit=320)),
+        color=alt.Color("status:N", title=legend_title, scale=alt.Scale(domain=domain, range=list(_POSITION_COLORS.values())),
+                        legend=alt.Legend(labelLimit=320)),
     )
-    # Label CSMs beyond the 95% limits, at most 8: beyond 99.8% first, then worse than the book before better.
-    beyond_998 = adjusted[f"{measure}_position_998"].astype(str).to_numpy() != "inside"
     worse = status == "worse than the book"
-    priority = np.abs(data["value"].to_numpy() - centre) + np.where(beyond_998, 1e6, 0.0) + np.where(worse, 1e3, 0.0)
-    flagged = _labels(data, status != "inside the limits", priority, limit=8)
-    text = alt.Chart(flagged).mark_text(align="left", dx=6, dy=-4, fontSize=11, color="#1d2733", clip=True).encode(
+    priority = np.abs(data["value"].to_numpy()) + np.where(band == "outside_998", 1e6, 0.0) + np.where(worse, 1e3, 0.0)
+    flagged = _labels(data, beyond, priority, limit=8)
+    text = alt.Chart(flagged).mark_text(align="left", dx=6, dy=-4, fontSize=11, color="#1d2733").encode(
         x=alt.X("size:Q", scale=x_scale), y=alt.Y("value:Q", scale=y_scale), text="csm:N"
     )
-    if churn:
-        title = alt.TitleParams("Churn against the book: funnel plot", subtitle=[
-            "0 = as many churns as the book predicts. Lines: normal limits ± z·√V / accounts. Colour: the exact test on",
-            "each book's own churn odds; hollow = past a line only by the normal approximation (too few expected churns)."])
-    else:
-        title = "NRR against the book: funnel plot"
+    phi = float(adjusted[f"{measure}_phi"].iloc[0])
+    subtitle = ["0 = what the book predicts; a dot past a line is outside that limit, in the table and the text alike."]
+    if phi > 1:
+        subtitle.append(f"Results vary {phi:.2f} times as much as chance allows (overdispersion φ): the limits are widened for it.")
+    name = "Churn" if churn else "NRR"
+    title = alt.TitleParams(f"{name} against the book: funnel plot", subtitle=subtitle)
     return alt.layer(lines, rule, points, text).properties(width=_WIDTH, height=340, title=title)
 
 

@@ -1,9 +1,5 @@
 """Frames the report's sections show, assembled from the models' outputs (no new figures).
 
-* ``model_fit``: how well the expectation model predicted the review
-  quarter's accounts out of fold — churn Brier score ``mean((p_k − y_k)²)``,
-  churn ROC AUC (when both outcomes occur) and the root mean squared error of
-  the ARR ratio ``sqrt(mean((r_k − r̂_k)²))``.
 * ``rating_evidence``: model, manager and final rating per CSM beside the
   evidence a calibration room asks for (score and its 95% range, strongest
   and weakest category, book-adjusted churn and NRR, flags).
@@ -16,29 +12,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["model_fit", "rating_evidence", "decision_rows", "moves_with_names", "book_adjusted_view", "ranks_view", "csm_display", "FULL_TABLE_MAX"]
-
-
-def model_fit(expected: pd.DataFrame) -> dict[str, float]:
-    """``n_accounts``, ``churn_events``, ``brier``, ``auc`` (NaN with one outcome only) and ``ratio_rmse``."""
-    y = expected["churned"].to_numpy(dtype=float)
-    p = expected["expected_churn"].to_numpy(dtype=float)
-    auc = float("nan")
-    if 0 < y.sum() < len(y):
-        from sklearn.metrics import roc_auc_score
-
-        auc = float(roc_auc_score(y, p))
-    ratio_err = expected["arr_ratio"].to_numpy(dtype=float) - expected["expected_ratio"].to_numpy(dtype=float)
-    return {
-        "n_accounts": int(len(y)),
-        "churn_events": int(y.sum()),
-        "brier": float(np.mean((p - y) ** 2)) if len(y) else float("nan"),
-        "auc": auc,
-        "ratio_rmse": float(np.sqrt(np.mean(ratio_err**2))) if len(y) else float("nan"),
-    }
+__all__ = ["rating_evidence", "decision_rows", "moves_with_names", "book_adjusted_view", "ranks_view", "csm_display", "FULL_TABLE_MAX"]
 
 
 def _pts(value: float) -> str:
@@ -100,23 +76,31 @@ FULL_TABLE_MAX = 40
 
 
 def _limit_text(row: pd.Series) -> str:
+    """Words for the one band column of each funnel (``churn_band``, ``nrr_band``) and its side."""
     parts = []
     for measure, label, worse in (("churn", "churn", "above"), ("nrr", "NRR", "below")):
-        pos95, pos998 = str(row[f"{measure}_position_95"]), str(row[f"{measure}_position_998"])
-        if pos95 != "inside":
-            side = "worse" if pos95 == worse else "better"
-            parts.append(f"{label} {side} than the book ({'beyond 99.8%' if pos998 != 'inside' else 'beyond 95%'})")
+        band = str(row[f"{measure}_band"])
+        if band in ("outside_95", "outside_998"):
+            side = "worse" if str(row[f"{measure}_position_95"]) == worse else "better"
+            parts.append(f"{label} {side} than the book ({'beyond 99.8%' if band == 'outside_998' else 'beyond 95%'})")
     if row.get("note"):
         parts.append("small book")
     return "; ".join(parts) if parts else "inside both limits"
 
 
-def book_adjusted_view(adjusted: pd.DataFrame | None, *, full_up_to: int = FULL_TABLE_MAX) -> pd.DataFrame | None:
+def book_adjusted_view(adjusted: pd.DataFrame | None, statistics: pd.DataFrame | None = None, *,
+                       full_up_to: int = FULL_TABLE_MAX) -> pd.DataFrame | None:
     """The funnel table: everyone up to ``full_up_to`` CSMs, else only those outside a 95% limit;
-    ``limits`` says which limit each crossed."""
+    ``limits`` says which limit each crossed; ``churn_shrunk`` / ``nrr_shrunk`` come from the team
+    statistics table (``team_statistics.csv``)."""
     if adjusted is None:
         return None
     out = adjusted.assign(limits=[_limit_text(r) for _, r in adjusted.iterrows()])
+    if statistics is not None:
+        stats = statistics.assign(csm_id=statistics["csm_id"].astype(str)).set_index("csm_id")
+        ids = out["csm_id"].astype(str)
+        for column in ("churn_shrunk", "nrr_shrunk"):
+            out[column] = ids.map(stats[column]).to_numpy()
     if len(out) > full_up_to:
         out = out.loc[out["limits"].ne("inside both limits") & out["limits"].ne("small book")]
     return out.reset_index(drop=True)
@@ -131,8 +115,11 @@ def ranks_view(ranks: pd.DataFrame | None, *, full_up_to: int = FULL_TABLE_MAX) 
     n = len(ranked)
     out = ranks.assign(
         score_range=[f"{lo:.0f} to {hi:.0f}" if pd.notna(lo) else "—" for lo, hi in zip(ranks["score_low"], ranks["score_high"])],
-        rank_range=[f"{m:.0f} ({lo:.0f} to {hi:.0f} of {n})" if pd.notna(m) else "not ranked"
-                    for m, lo, hi in zip(ranks["median_rank"], ranks["rank_low"], ranks["rank_high"])],
+        rank_range=[("not ranked" if pd.isna(m) else
+                     f"too few accounts to rank ({lo:.0f} to {hi:.0f} of {n})" if note == "too few accounts to rank" else
+                     f"{m:.0f} ({lo:.0f} to {hi:.0f} of {n})")
+                    for m, lo, hi, note in zip(ranks["median_rank"], ranks["rank_low"], ranks["rank_high"],
+                                               ranks["rank_note"] if "rank_note" in ranks else [""] * len(ranks))],
         tier_range=[("—" if lo is None or pd.isna(lo) else (lo if lo == hi else f"{lo} to {hi}"))
                     for lo, hi in zip(ranks["tier_low"], ranks["tier_high"])],
     )
@@ -150,7 +137,7 @@ def csm_display(csm_table: pd.DataFrame) -> pd.DataFrame:
         return f"{value:.1f}" + (f" ({change:+.1f})" if pd.notna(change) else "")
 
     return csm_table.assign(
-        book=[f"{s}, {int(n) if pd.notna(n) else 0} accounts" for s, n in zip(csm_table["segment"], csm_table["n_accounts"])],
+        book=[f"{s}, {int(n) if pd.notna(n) else 0} accounts at quarter end" for s, n in zip(csm_table["segment"], csm_table["n_accounts"])],
         score=[score(v, c) for v, c in zip(csm_table["overall_score"], csm_table["overall_change"])],
         strong_weak=[f"{s} {hs:.0f} / {w} {ws:.0f}" if s else "—" for s, hs, w, ws in
                      zip(csm_table["strongest"], csm_table["strongest_score"], csm_table["weakest"], csm_table["weakest_score"])],

@@ -65,13 +65,41 @@ def distribution_note(rating_check, final_check, tier_check) -> str:
     return " ".join(parts) if parts else "No CSM has an overall score this quarter, so there is no distribution to compare."
 
 
-def _outside(adjusted: pd.DataFrame, measure: str, level: str) -> tuple[list[str], list[str]]:
-    pos = adjusted[f"{measure}_position_{level}"].astype(str)
+def _outside(adjusted: pd.DataFrame, measure: str) -> tuple[list[str], list[str]]:
+    """Names above and below the 95% limits, read from the one band column and its side."""
+    band = adjusted[f"{measure}_band"].astype(str)
+    beyond = band.isin(["outside_95", "outside_998"])
+    side = adjusted[f"{measure}_position_95"].astype(str)
     names = adjusted["name"].fillna(adjusted["csm_id"]).astype(str)
-    return names[pos.eq("above")].tolist(), names[pos.eq("below")].tolist()
+    return names[beyond & side.eq("above")].tolist(), names[beyond & side.eq("below")].tolist()
 
 
-def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any]) -> str:
+def _accounts_words(strength: float) -> str:
+    return f"about {strength:,.0f} accounts" if strength < 1e6 else "more accounts than any book has"
+
+
+def prior_sentence(priors: pd.DataFrame | None) -> str:
+    """How strongly each shrunk rate leans on the team, in words (one clause per metric and cohort)."""
+    if priors is None or priors.empty:
+        return ""
+    parts = []
+    for _, row in priors.iterrows():
+        what = "churn rate" if row["metric"] == "churn" else "NRR"
+        who = "" if row["cohort"] == "team" else f" in the {row['cohort']} cohort"
+        unit = "accounts" if row["metric"] == "churn" else "accounts of average size"
+        if row["source"] == "default":
+            parts.append(f"with only {int(row['n_books'])} books{who} the {what} prior could not be estimated, so the default "
+                         f"of {row['strength']:g} {unit} was used")
+        elif row["source"] == "no_spread":
+            parts.append(f"books{who} vary in {what} no more than chance would make them, so each shrunk {what} sits at the "
+                         f"team's figure ({row['mean']:.1%})")
+        else:
+            parts.append(f"a book{who} needs {_accounts_words(float(row['strength']))} before its own {what} counts for half "
+                         f"(the rest is the team's {row['mean']:.1%})")
+    return "Shrunk figures weigh each book against the team, with the weight estimated from this quarter's books: " + "; ".join(parts) + "."
+
+
+def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any], priors: pd.DataFrame | None = None) -> str:
     if adjusted is None:
         return f"Book-adjusted performance could not be computed: {fit.get('error', 'no data')} The funnel plots are left out."
     quarters = fit.get("quarters", [])
@@ -84,8 +112,8 @@ def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any]) -> str:
         else f"On this quarter's {fit['n_accounts']} accounts no churn or no renewal occurred, so only the ARR-ratio error "
         f"({fit['ratio_rmse'] * 100:.1f} points RMSE) can be checked."
     )
-    worse_churn, better_churn = _outside(adjusted, "churn", "95")
-    better_nrr, worse_nrr = _outside(adjusted, "nrr", "95")
+    worse_churn, better_churn = _outside(adjusted, "churn")
+    better_nrr, worse_nrr = _outside(adjusted, "nrr")
     flagged = []
     if worse_churn:
         flagged.append(f"more churn than their books explain: {name_list(worse_churn)}")
@@ -96,14 +124,23 @@ def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any]) -> str:
     if worse_nrr:
         flagged.append(f"NRR below expectation: {name_list(worse_nrr)}")
     outside = ("Outside the 95% limits — " + "; ".join(flagged) + ".") if flagged else "Every CSM is inside the 95% limits on both measures."
+    widened = []
+    for measure, label in (("churn", "churn"), ("nrr", "NRR")):
+        phi = float(adjusted[f"{measure}_phi"].iloc[0])
+        if phi > 1:
+            widened.append(f"the {label} results vary {phi:.2f} times as much as chance allows (overdispersion), so its limits are "
+                           "moved out by the square root of that")
+    spread = ("Across the team, " + " and ".join(widened) + ". ") if widened else ""
     return (
         f"Each account's churn and ARR ratio are predicted from its book facts alone (segment, ARR, health and tenure at the start, "
         f"renewal due), by a model fitted on the accounts of {span} with every CSM predicted by a model that never saw their "
-        f"accounts. {quality} Observed minus expected is what the CSM added or lost beyond the book. "
-        "For churn, a CSM is outside a limit only when the exact chance of so few (or so many) churns, given the "
-        "predicted churn odds of their own accounts, is below 2.5% (0.1% for the 99.8% limit): a book that expected "
-        f"about one churn and lost none is ordinary, since that happens about a third of the time. {outside} "
-        "Churn is the measure for rescue work: saving a red account shows as churn that did not happen, while NRR also "
+        f"accounts. {quality} Observed minus expected is what the CSM added or lost beyond the book. Accounts, churn and NRR "
+        "here count the accounts each CSM held at the quarter's start (ARR above $0 on its first day); rates are fractions of them. "
+        "A CSM is outside a limit when a result this far from the book's own expectation would happen by chance less than 5% "
+        "of the time (0.2% for the 99.8% limit), judged from the exact odds of the book's own accounts: a book that expected "
+        f"about one churn and lost none is ordinary. {spread}{outside} "
+        + prior_sentence(priors)
+        + " Churn is the measure for rescue work: saving a red account shows as churn that did not happen, while NRR also "
         "moves with expansion, which the book drives as much as the CSM."
     )
 
@@ -115,12 +152,16 @@ def ranks_note(ranks: pd.DataFrame | None, error: str | None) -> str:
     discuss = ranked.loc[ranked["discuss"].to_numpy(bool)]
     names = discuss["name"].fillna(discuss["csm_id"]).astype(str).tolist()
     wide = (ranked["rank_high"] - ranked["rank_low"]).median()
+    unrankable = int(ranked["rank_note"].eq("too few accounts to rank").sum()) if "rank_note" in ranked else 0
+    too_few = (f"For {unrankable} of {len(ranked)} CSMs that range covers more than half the team: too few accounts to rank. "
+               if unrankable else "")
     return (
-        f"Each book's accounts were resampled 1,000 times and every CSM re-scored as the report scores them. "
-        f"The median CSM's 95% rank range spans {wide:.0f} places out of {len(ranked)}. "
+        "Every input of each score was resampled 1,000 times at the level it was measured (accounts, activities, survey "
+        "responses, tickets, drafts) and every CSM re-scored as the report scores them; ranks then allow for how much of the "
+        f"spread between CSMs is noise. The median CSM's 95% rank range spans {wide:.0f} places out of {len(ranked)}. {too_few}"
         f"{len(discuss)} of {len(ranked)} CSMs have a 95% score range that crosses a tier cut, so their tier rests on a few "
         f"accounts: {name_list(names)}. Discuss these before fixing their tier; P(top quartile) is the share of resamples "
-        "that put the CSM in the top quarter of the team."
+        "that put the CSM in the top quarter of the team (never exactly 0% or 100%: a resampling cannot prove certainty)."
     )
 
 
