@@ -7,11 +7,13 @@ outcome only when its training rows hold at least ``min_events`` events.
 The used origins' test predictions are pooled; an outcome with fewer than
 ``min_events`` events in the pooled test rows is ``insufficient_data``.
 
-Predictions are computed once per model and origin; the bootstrap (by
-account, over the pooled test rows) then recomputes only the metrics: lift
-on every kept row, AUC on the pooled test rows.
-All resamples of a horizon come from one ``BootstrapPlan``, so the interval
-of ``auc_gain = AUC(M1) - AUC(M0)`` is paired and lift and AUC share draws.
+Predictions are computed once per model and origin. AUC intervals, and the
+paired interval of ``auc_gain = AUC(M1) - AUC(M0)``, come from DeLong's
+method clustered by account (``models.delong``): the account-level
+percentile bootstrap covered only 90-93% at 20 events where 95% is claimed.
+The bootstrap (by account) is kept for lift and the Brier score; all its
+resamples of a horizon come from one ``BootstrapPlan``, so those intervals
+are paired.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .alerts import OUTCOMES, alert_table, caught_events, response_table
-from .bootstrap import BootstrapPlan, bootstrap_auc, bootstrap_sums, percentile_interval
+from .bootstrap import BootstrapPlan, bootstrap_sums, percentile_interval
+from .delong import DeLongResult, auc_interval, delong, difference_interval
 from .flag_models import (Split, design_matrix, fit_matrix, flag_columns, holdout_metrics, reliability_curve,
                           rolling_splits)
 from .panel import HorizonPanel
@@ -163,7 +166,6 @@ def evaluate_horizon(
         if origin.enough:
             fits = _pooled_predictions(frame, y, splits, origin.used, kinds=kinds, base_x=base_x, flag_x=flag_x)
         fitted = origin.enough and fits is not None and len(fits) == 1 + len(kinds)
-        boot: dict[str, np.ndarray] = {}
         metrics: dict[str, dict[str, float]] = {}
         if fitted:
             y_test = y[origin.test_rows]
@@ -172,16 +174,17 @@ def evaluate_horizon(
                 curve = reliability_curve(y_test, probability)
                 curves.append(curve.assign(outcome=outcome, horizon_days=panel.horizon_days,
                                            model="M0" if name == "M0" else f"M1[{name}]"))
-            boot = bootstrap_auc(y_test, fits, row_account[origin.test_rows], plan)
             briers = brier_replicates(y_test, fits, row_account[origin.test_rows], plan)
             last = splits[origin.used[-1]]
-            for name in fits:
-                low, high = percentile_interval(boot[name])
+            names = list(fits)
+            auc_cov = delong(y_test, np.vstack([fits[n] for n in names]), clusters=row_account[origin.test_rows])
+            for i, name in enumerate(names):
+                low, high = auc_interval(auc_cov, i)
                 extra = {"brier_low": percentile_interval(briers[name])[0],
                          "brier_high": percentile_interval(briers[name])[1]}
                 if name != "M0":
                     m1, m0 = metrics[name], metrics["M0"]
-                    gain_low, gain_high = percentile_interval(boot[name] - boot["M0"])
+                    gain_low, gain_high = difference_interval(auc_cov, i, names.index("M0"))
                     with np.errstate(invalid="ignore", divide="ignore"):
                         skill_low, skill_high = percentile_interval(1 - briers[name] / briers["M0"])
                     extra |= {"auc_gain": m1["auc"] - m0["auc"], "auc_gain_low": gain_low, "auc_gain_high": gain_high,
@@ -202,7 +205,8 @@ def evaluate_horizon(
                    "n_dropped_churned": panel.n_dropped_churned, "n_dropped_censored": panel.n_dropped_censored,
                    "test_quarters": origin.test_quarters or candidate_quarters, "min_events": min_events,
                    "min_lead_days": min_lead_days}
-            row.update(_model_columns(kind, metrics, boot, lifts.get((kind, outcome), (_NAN, _NAN)), fitted))
+            row.update(_model_columns(kind, metrics, auc_cov if fitted else None, list(fits) if fitted else [],
+                                      lifts.get((kind, outcome), (_NAN, _NAN)), fitted))
             row["verdict"] = decide_verdict(n_events=n_events, n_train_events=origin.n_train_events,
                                             n_test_events=origin.n_test_events, lift_low=row["lift_low"],
                                             auc_gain_low=row["auc_gain_low"], min_events=min_events, fitted=fitted)
@@ -277,14 +281,15 @@ def _pooled_predictions(frame: pd.DataFrame, y: np.ndarray, splits: Sequence[Spl
     return {name: np.concatenate(p) for name, p in parts.items()}
 
 
-def _model_columns(kind: str, metrics: dict, boot: dict, lift_ci: tuple[float, float], fitted: bool) -> dict:
+def _model_columns(kind: str, metrics: dict, auc_cov: DeLongResult | None, names: list[str],
+                   lift_ci: tuple[float, float], fitted: bool) -> dict:
     if not fitted:
         return {name: _NAN for name in ("auc", "auc_low", "auc_high", "auc_m0", "auc_gain", "auc_gain_low",
                                          "auc_gain_high", "average_precision", "brier", "brier_m0",
                                          "brier_skill")} | {"lift_low": lift_ci[0], "lift_high": lift_ci[1]}
     m1, m0 = metrics[kind], metrics["M0"]
-    auc_low, auc_high = percentile_interval(boot[kind])
-    gain_low, gain_high = percentile_interval(boot[kind] - boot["M0"])
+    auc_low, auc_high = auc_interval(auc_cov, names.index(kind))
+    gain_low, gain_high = difference_interval(auc_cov, names.index(kind), names.index("M0"))
     return {
         "auc": m1["auc"], "auc_low": auc_low, "auc_high": auc_high, "auc_m0": m0["auc"],
         "auc_gain": m1["auc"] - m0["auc"], "auc_gain_low": gain_low, "auc_gain_high": gain_high,
