@@ -8,11 +8,12 @@ page and the file cannot disagree. It runs:
    to ``POOLED_QUARTERS`` earlier quarters (folds dealt by CSM), then
    ``book_adjusted`` on the review quarter's accounts: observed vs expected
    churn and NRR, the funnel z-scores and bands (``models.funnel``).
-2. Empirical-Bayes shrinkage per cohort (``scoring.cohorts``): churn with a
-   beta-binomial prior (``beta_binomial_prior``), NRR with a normal prior on
-   each book's own sampling variance ``v_i = s² / n_eff,i`` (``s²`` the
-   variance of the accounts' ARR ratios across the team, ``n_eff`` the
-   book's Kish effective accounts; ``normal_prior``). Cohorts are the
+2. Empirical-Bayes shrinkage per cohort (``scoring.cohorts``): churn and
+   renewal rates with a beta-binomial prior (``beta_binomial_prior``), NRR
+   and GRR with a normal prior on each book's own sampling variance
+   ``v_i = s² / n_eff,i`` (``s²`` the variance of the accounts' ARR ratios
+   across the team, capped at 1 for GRR; ``n_eff`` the book's Kish effective
+   accounts; ``normal_prior``). Cohorts are the
    scoring cohorts (a segment, or the whole team when the segment is too
    small); ``params.scoring.shrinkage_k`` is the fallback strength with too
    few books.
@@ -72,7 +73,9 @@ TEAM_STATISTICS_COLUMNS = (
     # then what else the report shows
     "accounts_at_close", "cohort", "churns", "expected_churns", "churn_prior_mean", "churn_prior_source",
     "nrr_prior_mean", "nrr_prior_source", "n_eff", "funnel_churn_side", "funnel_nrr_side",
-    "funnel_churn_phi", "funnel_nrr_phi", "overall_score", "score_low", "score_high", "median_rank", "rank_note",
+    "funnel_churn_phi", "funnel_nrr_phi", "renewal_observed", "renewal_shrunk", "renewal_prior_strength",
+    "grr_observed", "grr_shrunk", "grr_prior_strength",
+    "overall_score", "score_low", "score_high", "median_rank", "rank_note",
 )
 _INT = ("n_accounts", "churns", "accounts_at_close")
 _TEXT = ("csm_id", "funnel_churn_band", "funnel_nrr_band", "cohort", "churn_prior_source", "nrr_prior_source",
@@ -130,28 +133,54 @@ def _expected(current, previous: Sequence, dataset: Dataset, params: Params) -> 
     return adjusted, now, info
 
 
-def _priors(adjusted: pd.DataFrame, accounts: pd.DataFrame, cohorts: pd.Series, fallback: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-CSM shrunk churn and NRR and the priors used (one row per metric and cohort)."""
+def _prior_row(name: str, label: str, prior: Prior) -> dict[str, Any]:
+    return {"metric": name, "cohort": label, "mean": prior.mean, "strength": prior.strength, "source": prior.source,
+            "n_books": prior.n_books, "n_accounts": prior.n_accounts}
+
+
+def _priors(adjusted: pd.DataFrame, accounts: pd.DataFrame, scores: pd.DataFrame, fallback: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-CSM shrunk churn, renewal rate, NRR and GRR, and the priors used (one row per metric and cohort).
+
+    Rates (beta-binomial): churn over the accounts at the quarter's start, renewal rate over the renewals
+    decided in the quarter (``renewals_won`` / (won + lost) of ``scores``). Ratios (normal, each book's own
+    variance ``s² / n_eff``): NRR with ``s²`` the variance of the accounts' ARR ratios, GRR with that of the
+    ratios capped at 1.
+    """
+    cohorts = scores["cohort"].astype(str) if "cohort" in scores else pd.Series(dtype=str)
     frame = adjusted.assign(cohort=adjusted["csm_id"].map(cohorts).fillna(TEAM_COHORT).astype(str))
-    ratios = accounts["arr_ratio"].to_numpy(dtype=float)
-    unit = float(np.var(ratios, ddof=1)) if len(ratios) > 1 else float("nan")
+    ids = frame["csm_id"].astype(str)
+    won = ids.map(pd.to_numeric(scores.get("renewals_won"), errors="coerce")).fillna(0).to_numpy(float) if "renewals_won" in scores else np.zeros(len(frame))
+    lost = ids.map(pd.to_numeric(scores.get("renewals_lost"), errors="coerce")).fillna(0).to_numpy(float) if "renewals_lost" in scores else np.zeros(len(frame))
+    s = accounts["start_arr"].to_numpy(float)
+    grr_unit = np.minimum(accounts["arr_ratio"].to_numpy(float), 1.0)
+    per_book = pd.DataFrame({"csm_id": accounts["csm_id"].astype(str), "kept": grr_unit * s, "s": s}).groupby("csm_id")
+    frame["observed_grr"] = ids.map(per_book["kept"].sum() / per_book["s"].sum()).to_numpy(float)
+    rates = {"churn": (frame["churns"].to_numpy(float), frame["n_accounts"].to_numpy(float)), "renewal": (won, won + lost)}
+    units = {"nrr": (frame["observed_nrr"].to_numpy(float), float(np.var(accounts["arr_ratio"].to_numpy(float), ddof=1)) if len(accounts) > 1 else np.nan),
+             "grr": (frame["observed_grr"].to_numpy(float), float(np.var(grr_unit, ddof=1)) if len(accounts) > 1 else np.nan)}
+    n_eff = frame["n_eff"].to_numpy(float)
     out = pd.DataFrame(index=frame.index)
+    out["observed_grr"] = frame["observed_grr"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["renewal_observed"] = np.where(won + lost > 0, won / (won + lost), np.nan)
     rows = []
     for label in sorted(frame["cohort"].unique()):
         members = frame["cohort"].eq(label).to_numpy(bool)
-        basis = frame if label == TEAM_COHORT else frame.loc[members]
-        churn_prior = beta_binomial_prior(basis["churns"], basis["n_accounts"], fallback_strength=fallback)
-        var = unit / basis["n_eff"].to_numpy(dtype=float)
-        nrr_prior = normal_prior(basis["observed_nrr"], var, unit_variance=unit, fallback_strength=fallback)
-        sub = frame.loc[members]
-        out.loc[members, "churn_shrunk"] = shrink_rate(sub["churns"], sub["n_accounts"], churn_prior)
-        out.loc[members, "nrr_shrunk"] = shrink_normal(sub["observed_nrr"], unit / sub["n_eff"].to_numpy(float), nrr_prior, unit_variance=unit)
-        for name, prior in (("churn", churn_prior), ("nrr", nrr_prior)):
+        basis = np.ones(len(frame), bool) if label == TEAM_COHORT else members
+        for name, (x, n) in rates.items():
+            prior = beta_binomial_prior(x[basis], n[basis], fallback_strength=fallback)
+            out.loc[members, f"{name}_shrunk"] = shrink_rate(x[members], n[members], prior)
             out.loc[members, f"{name}_prior_strength"] = prior.strength
             out.loc[members, f"{name}_prior_mean"] = prior.mean
             out.loc[members, f"{name}_prior_source"] = prior.source
-            rows.append({"metric": name, "cohort": label, "mean": prior.mean, "strength": prior.strength,
-                         "source": prior.source, "n_books": prior.n_books, "n_accounts": prior.n_accounts})
+            rows.append(_prior_row(name, label, prior))
+        for name, (y, unit) in units.items():
+            prior = normal_prior(y[basis], unit / n_eff[basis], unit_variance=unit, fallback_strength=fallback)
+            out.loc[members, f"{name}_shrunk"] = shrink_normal(y[members], unit / n_eff[members], prior, unit_variance=unit)
+            out.loc[members, f"{name}_prior_strength"] = prior.strength
+            out.loc[members, f"{name}_prior_mean"] = prior.mean
+            out.loc[members, f"{name}_prior_source"] = prior.source
+            rows.append(_prior_row(name, label, prior))
     out["cohort"] = frame["cohort"]
     return out, pd.DataFrame(rows)
 
@@ -187,7 +216,7 @@ def compute_team_statistics(current, previous: Sequence, dataset: Dataset, param
     table = pd.DataFrame({"csm_id": sorted(scores.index)})
     priors = pd.DataFrame(columns=["metric", "cohort", "mean", "strength", "source", "n_books", "n_accounts"])
     if adjusted is not None:
-        shrunk, priors = _priors(adjusted, accounts, scores["cohort"].astype(str) if "cohort" in scores else pd.Series(dtype=str), fallback)
+        shrunk, priors = _priors(adjusted, accounts, scores, fallback)
         a = pd.concat([adjusted, shrunk], axis=1).set_index("csm_id")
         cols = {
             "n_accounts": a["n_accounts"], "churn_observed": a["observed_churn_rate"], "churn_expected": a["expected_churn_rate"],
@@ -199,6 +228,9 @@ def compute_team_statistics(current, previous: Sequence, dataset: Dataset, param
             "nrr_prior_mean": a["nrr_prior_mean"], "nrr_prior_source": a["nrr_prior_source"], "n_eff": a["n_eff"],
             "funnel_churn_side": a["churn_position_95"], "funnel_nrr_side": a["nrr_position_95"],
             "funnel_churn_phi": a["churn_phi"], "funnel_nrr_phi": a["nrr_phi"],
+            "renewal_observed": a["renewal_observed"], "renewal_shrunk": a["renewal_shrunk"],
+            "renewal_prior_strength": a["renewal_prior_strength"], "grr_observed": a["observed_grr"],
+            "grr_shrunk": a["grr_shrunk"], "grr_prior_strength": a["grr_prior_strength"],
         }
         for name, series in cols.items():
             table[name] = table["csm_id"].map(series)

@@ -84,9 +84,9 @@ def prior_sentence(priors: pd.DataFrame | None) -> str:
         return ""
     parts = []
     for _, row in priors.iterrows():
-        what = "churn rate" if row["metric"] == "churn" else "NRR"
+        what = {"churn": "churn rate", "renewal": "renewal rate", "nrr": "NRR", "grr": "GRR"}.get(row["metric"], row["metric"])
         who = "" if row["cohort"] == "team" else f" in the {row['cohort']} cohort"
-        unit = "accounts" if row["metric"] == "churn" else "accounts of average size"
+        unit = {"churn": "accounts", "renewal": "decided renewals"}.get(row["metric"], "accounts of average size")
         if row["source"] == "default":
             parts.append(f"with only {int(row['n_books'])} books{who} the {what} prior could not be estimated, so the default "
                          f"of {row['strength']:g} {unit} was used")
@@ -94,7 +94,10 @@ def prior_sentence(priors: pd.DataFrame | None) -> str:
             parts.append(f"books{who} vary in {what} no more than chance would make them, so each shrunk {what} sits at the "
                          f"team's figure ({row['mean']:.1%})")
         else:
-            parts.append(f"a book{who} needs {_accounts_words(float(row['strength']))} before its own {what} counts for half "
+            words = _accounts_words(float(row["strength"]))
+            if row["metric"] == "renewal":
+                words = words.replace("accounts", "decided renewals")
+            parts.append(f"a book{who} needs {words} before its own {what} counts for half "
                          f"(the rest is the team's {row['mean']:.1%})")
     return "Shrunk figures weigh each book against the team, with the weight estimated from this quarter's books: " + "; ".join(parts) + "."
 
