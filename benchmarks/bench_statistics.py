@@ -33,6 +33,7 @@ from runlog import append_run  # benchmarks/runlog.py (this folder)
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "bench_statistics.jsonl"
 FIXTURE = HERE.parent / "tests" / "fixtures" / "efron_morris_1975.csv"
+SECTIONS = ("funnel", "ranks", "auc", "four_fifths", "efron_morris")
 
 
 def _pct(x: float) -> str:
@@ -43,11 +44,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=500)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run only these sections")
     args = parser.parse_args()
     reps = 40 if args.quick else args.reps
-    record: dict = {"reps": reps}
+    record: dict = {"reps": reps, "sections": args.only}
+    run = set(args.only)
     start = time.perf_counter()
 
+    if "funnel" in run:
+        _funnel(reps, record)
+    if "ranks" in run:
+        _ranks(reps, record)
+    if "auc" in run:
+        _auc(reps, record)
+    if "four_fifths" in run:
+        _four_fifths(record)
+    if "efron_morris" in run:
+        _efron_morris(record)
+    record["seconds"] = round(time.perf_counter() - start, 1)
+    print(f"\n{record['seconds']:.0f} s in all.")
+    append_run(RESULTS, record)
+
+
+def _funnel(reps: int, record: dict) -> None:
     print(f"Funnel false flags under the null ({reps} teams of 200 CSMs; rate ± Monte-Carlo SE):")
     funnel = funnel_false_flags(reps, n_csms=200, seed=11, n_draws=4000, baseline=True)
     print(f"  {'measure':<13}{'band':>7}{'level':>7}{'nominal':>9}{'measured':>10}{'± SE':>9}")
@@ -55,6 +74,8 @@ def main() -> None:
         print(f"  {r['measure']:<13}{r['band']:>7}{r['level']:>7}{_pct(r['nominal']):>9}{_pct(r['rate']):>10}{_pct(r['mc_se']):>9}")
     record["funnel"] = funnel.to_dict(orient="records")
 
+
+def _ranks(reps: int, record: dict) -> None:
     print(f"\nRank intervals under the null ({reps} teams of 40 CSMs, 400 resamples each):")
     ranks = rank_null(reps, n_csms=40, n_boot=400, seed=13)
     print(f"  P(top quartile) >= 0.95: {_pct(ranks['p_top_ge_95'])} ± {_pct(ranks['mc_se'])} of {ranks['csm_quarters']} "
@@ -63,6 +84,8 @@ def main() -> None:
           f"'too few accounts to rank': {_pct(ranks['too_few_to_rank'])}")
     record["ranks"] = ranks
 
+
+def _auc(reps: int, record: dict) -> None:
     print(f"\nAUC interval coverage ({reps} replications; bootstrap on the first 200, 400 resamples):")
     auc = auc_coverage(reps, events=(20, 50, 200), seed=17, bootstrap_reps=min(reps, 200))
     print(f"  {'method':<10}{'events':>7}{'interval':>12}{'nominal':>9}{'coverage':>10}{'± SE':>9}{'reps':>6}")
@@ -71,12 +94,16 @@ def main() -> None:
               f"{_pct(r['mc_se']):>9}{r['reps']:>6}")
     record["auc"] = auc.to_dict(orient="records")
 
+
+def _four_fifths(record: dict) -> None:
     print("\nFour-fifths rule at an impact ratio of exactly 0.8 (every pair of group sizes 4..20):")
     ff = four_fifths_at_exact(20)
     print(f"  flagged by the project's rule: {ff['flagged']} of {ff['cases']}; "
           f"by a plain 'ratio < 0.8' (floating point): {ff['flagged_by_plain_comparison']} of {ff['cases']}")
     record["four_fifths"] = ff
 
+
+def _efron_morris(record: dict) -> None:
     print("\nEfron-Morris 1970 batting data (18 players, 45 at-bats; squared error against the rest of the season):")
     em = efron_morris(FIXTURE)
     print(f"  raw averages          {em['sse_raw']:.4f}")
@@ -86,9 +113,6 @@ def main() -> None:
     print(f"  normal EB             {em['sse_normal']:.4f}  ({em['reduction_normal']:.2f}x; {em['share_of_js_normal']:.1%})")
     print(f"  fixed prior of 8      {em['sse_fixed_8']:.4f}  ({em['reduction_fixed_8']:.2f}x; the earlier method)")
     record["efron_morris"] = em
-    record["seconds"] = round(time.perf_counter() - start, 1)
-    print(f"\n{record['seconds']:.0f} s in all.")
-    append_run(RESULTS, record)
 
 
 if __name__ == "__main__":

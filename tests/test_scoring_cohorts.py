@@ -43,3 +43,39 @@ def test_nan_stays_nan_and_k_zero_turns_shrinkage_off():
     got = shrink_to_cohort(raw, cohorts, np.array([1, 1, 1]), k=0)["x"]
     assert np.isnan(got[0]) and got[1] == 50 and got[2] == 70
     assert shrinkage_weight([0, 8, 24], k=8).tolist() == [0.0, 0.5, 0.75]
+
+
+def test_beta_binomial_prior_by_hand_and_its_fallbacks():
+    from calibrate.scoring.cohorts import beta_binomial_prior, shrink_rate
+
+    x = np.array([0, 1, 2, 6, 1, 0])
+    n = np.array([10, 10, 10, 10, 10, 10])
+    p = x.sum() / n.sum()
+    s = np.sum(n * (x / n - p) ** 2)
+    rho = (s / (p * (1 - p)) - 5) / (60 - 600 / 60)
+    prior = beta_binomial_prior(x, n, fallback_strength=8)
+    assert prior.source == "estimated"
+    assert prior.strength == pytest.approx((1 - rho) / rho)
+    assert shrink_rate(x, n, prior) == pytest.approx((x + prior.strength * p) / (n + prior.strength))
+    # Too few books: the stated default. No spread beyond chance: capped at the accounts it came from.
+    assert beta_binomial_prior(x[:3], n[:3], fallback_strength=8).source == "default"
+    assert beta_binomial_prior(x[:3], n[:3], fallback_strength=8).strength == 8
+    flat = beta_binomial_prior(np.full(6, 1), np.full(6, 10), fallback_strength=8)
+    assert (flat.source, flat.strength) == ("no_spread", 60.0)
+
+
+def test_normal_prior_is_dersimonian_laird():
+    from calibrate.scoring.cohorts import normal_prior, shrink_normal
+
+    y = np.array([0.9, 1.1, 1.0, 1.3, 0.7, 1.05])
+    v = np.array([0.01, 0.02, 0.005, 0.04, 0.03, 0.01])
+    w = 1 / v
+    ybar = np.sum(w * y) / w.sum()
+    q = np.sum(w * (y - ybar) ** 2)
+    tau2 = (q - 5) / (w.sum() - np.sum(w**2) / w.sum())
+    prior = normal_prior(y, v, unit_variance=0.1, fallback_strength=8)
+    assert prior.strength == pytest.approx(0.1 / tau2)
+    wt = 1 / (v + tau2)
+    assert prior.mean == pytest.approx(np.sum(wt * y) / wt.sum())
+    got = shrink_normal(y, v, prior, unit_variance=0.1)
+    assert got == pytest.approx(prior.mean + tau2 / (tau2 + v) * (y - prior.mean))

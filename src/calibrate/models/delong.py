@@ -17,9 +17,11 @@ References
   accounts (eq. 3). Without clusters the DeLong (1988) covariance is used as
   published (sample covariances with divisors m − 1 and n − 1).
 
-The interval of one AUC is formed on the logit scale (``logit(A) ± z se /
-(A (1 − A))``, mapped back), which stays inside (0, 1) and keeps its
-coverage with few events; the interval of a difference is ``Δ ± z se``.
+The interval of one AUC is formed on the logit scale (``logit(A) ± q se /
+(A (1 − A))``, mapped back), which stays inside (0, 1); the interval of a
+difference is ``Δ ± q se``. ``q`` is a Student-t quantile with
+Welch-Satterthwaite degrees of freedom (``_quantile``): with 20 events the
+normal quantile covered only about 93.5% in the simulation.
 The simulation in ``benchmarks/bench_statistics.py`` measures both.
 """
 
@@ -44,6 +46,10 @@ class DeLongResult:
     n_positive: int
     n_negative: int
     n_clusters: int
+    cov10: np.ndarray | None = None  # the positive-class part of ``cov`` (S10 / m)
+    cov01: np.ndarray | None = None  # the negative-class part (S01 / n)
+    df10: int = 0  # independent units behind each part (clusters holding a positive / a negative row)
+    df01: int = 0
 
 
 def _midranks(values: np.ndarray) -> np.ndarray:
@@ -92,7 +98,29 @@ def delong(y_true, scores, clusters=None) -> DeLongResult:
         s01 = factor * (a01 @ a01.T) / n
         s11 = factor * (a10 @ a01.T)
     cov = s10 / m + s01 / n + (s11 + s11.T) / (m * n)
-    return DeLongResult(auc, cov, m, n, n_clusters)
+    units10 = int((m_i > 0).sum()) if clusters is not None else m
+    units01 = int((n_i > 0).sum()) if clusters is not None else n
+    return DeLongResult(auc, cov, m, n, n_clusters, s10 / m, s01 / n, units10, units01)
+
+
+def _quantile(result: DeLongResult, weights: np.ndarray, level: float) -> float:
+    """Student-t quantile with Welch-Satterthwaite degrees of freedom for the variance ``w' cov w``.
+
+    The variance is a sum of a positive-class part (``df10 − 1`` degrees of
+    freedom) and a negative-class part (``df01 − 1``); with 20 events the
+    first dominates and a normal quantile under-covers (Satterthwaite, F. E.
+    (1946), "An approximate distribution of estimates of variance
+    components", Biometrics Bulletin 2, 110-114). Normal when the parts are unknown.
+    """
+    if result.cov10 is None or result.df10 < 2 or result.df01 < 2:
+        return float(stats.norm.ppf(0.5 + level / 2))
+    a = float(weights @ result.cov10 @ weights)
+    b = float(weights @ result.cov01 @ weights)
+    denominator = a**2 / (result.df10 - 1) + b**2 / (result.df01 - 1)
+    if denominator <= 0:
+        return float(stats.norm.ppf(0.5 + level / 2))
+    df = (a + b) ** 2 / denominator
+    return float(stats.t.ppf(0.5 + level / 2, df))
 
 
 def auc_interval(result: DeLongResult, index: int = 0, *, level: float = 0.95) -> tuple[float, float]:
@@ -103,7 +131,9 @@ def auc_interval(result: DeLongResult, index: int = 0, *, level: float = 0.95) -
         return float("nan"), float("nan")
     if a <= 0.0 or a >= 1.0 or var <= 0:
         return a, a
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    weights = np.zeros(len(result.auc))
+    weights[index] = 1.0
+    z = _quantile(result, weights, level)
     centre = np.log(a / (1 - a))
     half = z * np.sqrt(var) / (a * (1 - a))
     return float(1 / (1 + np.exp(-(centre - half)))), float(1 / (1 + np.exp(-(centre + half))))
@@ -115,5 +145,7 @@ def difference_interval(result: DeLongResult, first: int, second: int, *, level:
     var = float(result.cov[first, first] + result.cov[second, second] - 2 * result.cov[first, second])
     if not np.isfinite(d) or not np.isfinite(var):
         return float("nan"), float("nan")
-    half = float(stats.norm.ppf(0.5 + level / 2)) * np.sqrt(max(var, 0.0))
+    weights = np.zeros(len(result.auc))
+    weights[first], weights[second] = 1.0, -1.0
+    half = _quantile(result, weights, level) * np.sqrt(max(var, 0.0))
     return d - half, d + half

@@ -17,7 +17,8 @@ its exact inverse, so a dot, a table row and a sentence can never disagree:
   1185-1202, Appendix A.1.1, with a continuity correction of half a count
   (without it the upper limit of a one-account book with p = 0.1 flags every
   churn: 10% false flags at 99.8%). For NRR the same interpolation of the
-  resampled null's quantiles (Hazen positions ``(i − ½)/M``).
+  resampled null's quantiles (Hazen positions ``(i − ½)/M``; tied draws
+  share their mid-rank, so the interpolation has an exact inverse).
   ``z = Φ⁻¹(G)`` is the standardised position (Spiegelhalter 2005, §3.3).
 * **Overdispersion**: ``φ̂ = mean(z_w²)`` over the books, with the z-scores
   winsorised at their 10% and 90% points (Spiegelhalter 2005, §3.3.3;
@@ -140,8 +141,12 @@ def resampled_null(weights_by_book: list[np.ndarray], pool: np.ndarray, *, n_dra
     return out
 
 
-def _hazen(n: int) -> np.ndarray:
-    return (np.arange(1, n + 1) - 0.5) / n
+def _nodes(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct sorted draws and their Hazen positions ``(i − ½)/M`` (tied draws share their mid-rank)."""
+    values, inverse, counts = np.unique(draws, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    mid = ends - (counts - 1) / 2.0  # mid-rank of each tie group, 1-based
+    return values, (mid - 0.5) / len(draws)
 
 
 def sample_positions(null_sorted: list[np.ndarray], observed, centre, *, phi: float = 1.0) -> np.ndarray:
@@ -149,13 +154,21 @@ def sample_positions(null_sorted: list[np.ndarray], observed, centre, *, phi: fl
     o = np.asarray(observed, dtype=float)
     c = np.asarray(centre, dtype=float)
     x = c + (o - c) / np.sqrt(max(phi, 1.0))
-    return np.array([np.interp(x[i], d, _hazen(len(d))) if np.isfinite(x[i]) else np.nan for i, d in enumerate(null_sorted)])
+    out = np.full(len(x), np.nan)
+    for i, d in enumerate(null_sorted):
+        if np.isfinite(x[i]):
+            values, hazen = _nodes(d)
+            out[i] = np.interp(x[i], values, hazen)
+    return out
 
 
 def sample_limits(null_sorted: list[np.ndarray], centre, q: float, *, phi: float = 1.0) -> np.ndarray:
-    """Value at which ``G`` equals ``q`` in each book's resampled null, stretched by ``φ``."""
+    """Value at which ``G`` equals ``q`` in each book's resampled null, stretched by ``φ`` (the exact inverse)."""
     c = np.asarray(centre, dtype=float)
-    raw = np.array([np.interp(q, _hazen(len(d)), d) for d in null_sorted])
+    raw = np.empty(len(null_sorted))
+    for i, d in enumerate(null_sorted):
+        values, hazen = _nodes(d)
+        raw[i] = np.interp(q, hazen, values)
     return c + np.sqrt(max(phi, 1.0)) * (raw - c)
 
 
