@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from book_fixtures import monthly_arr, typed
 from calibrate.book import (
+    account_lifecycle,
     arr_series,
     attribution_windows,
     book_at,
@@ -130,11 +131,14 @@ def test_inherited_book_share_by_hand():
     # c2 holds A (took it over in P, ARR(T1) = 300) and B (since 2025, ARR(T1) = 100): share 0.75.
     o = own(("A", "c1", "2025-01-01", "2026-08-01"), ("A", "c2", "2026-08-01", None), ("B", "c2", "2025-01-01", None))
     arr = arr_series(typed("arr", monthly_arr("A", "2026-07", [200, 200, 250, 300]) + monthly_arr("B", "2026-07", [100] * 4)))
-    got = inherited_book(o, arr, Q3, inherited_share_threshold=0.25).set_index("csm_id")
+    life = account_lifecycle(attribution_windows(o, arr, Q3, handover_grace_days=0), arr, Q3)
+    got = inherited_book(life, inherited_share_threshold=0.25).set_index("csm_id")
     assert got.loc["c2", "inherited_share"] == pytest.approx(0.75)
     assert bool(got.loc["c2", "inherited_book"]) and got.loc["c2", "n_accounts"] == 2
-    assert "c1" not in got.index
-    exactly = inherited_book(o, arr, Q3, inherited_share_threshold=0.75).set_index("csm_id")
+    # c1 handed A away inside P: no live book, no share, no flag.
+    assert got.loc["c1", "n_accounts"] == 0 and np.isnan(got.loc["c1", "inherited_share"])
+    assert not bool(got.loc["c1", "inherited_book"])
+    exactly = inherited_book(life, inherited_share_threshold=0.75).set_index("csm_id")
     assert not bool(exactly.loc["c2", "inherited_book"])  # "more than" the threshold
 
 

@@ -54,3 +54,20 @@ def test_run_refuses_bad_data_before_writing_anything(tmp_path, capsys):
     assert "ownership.csv row 2, column csm_id" in capsys.readouterr().err
     assert sorted(p.name for p in reports.iterdir()) == ["2026-Q2"]
     assert (earlier / "index.html").read_text() == "earlier run"
+
+
+def test_validate_warns_about_dormant_assignments_and_still_accepts_them(tmp_path, capsys):
+    # A005 is assigned to C001 but billed $0 in every month of 2026-Q1: dormant, a warning, not an error.
+    tables = dict(VALID_TABLES)
+    tables["accounts"] += "A005,Echo,smb,2020-01-01,retail,emea\n"
+    tables["ownership"] += "A005,C001,2025-01-01,\n"
+    tables["arr"] += "".join(f"{a},2026-04-01,{v}\n" for a, v in (("A001", 125000), ("A002", 38000), ("A003", 0), ("A004", 210000)))
+    tables["arr"] += "".join(f"A005,2026-0{m}-01,0\n" for m in (1, 2, 3, 4))
+    folder = write_tables(tmp_path / "data", tables)
+    assert main(["validate", str(folder), "--period", "2026-Q1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Valid: ")
+    warning = next(line for line in out.splitlines() if "dormant" in line)
+    # Only A005: A003 churned in March but was billed in January and February.
+    assert "1 account(s)" in warning and "A005" in warning and "A003" not in warning
+    assert "2026-Q1" in warning

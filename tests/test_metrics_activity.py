@@ -7,6 +7,7 @@ import pytest
 
 from book_fixtures import typed
 from calibrate.metrics.activity import activity_metrics, onboarding_metrics, ticket_metrics
+from calibrate.book import book_at, period_close
 from calibrate.periods import parse_period
 
 Q3 = parse_period("2026-Q3")
@@ -31,7 +32,7 @@ def test_activity_metrics_by_hand():
         act(4, "A", "c1", "2026-06-30", "qbr", minutes=600),  # before P
         act(5, "C", "c2", "2026-08-02", "call", "customer"),
     ])
-    got = activity_metrics(acts, OWN, Q3)
+    got = activity_metrics(acts, OWN, Q3, close_book=book_at(OWN, period_close(Q3)))
     c1 = got.loc["c1"]
     assert c1["qbr_coverage"] == pytest.approx(1 / 2)  # T1 book A, B; a QBR in A
     assert c1["proactive_share"] == pytest.approx(2 / 3)

@@ -8,6 +8,7 @@ import pytest
 
 from book_fixtures import typed
 from calibrate.metrics.ai import ai_metrics, net_retention_per_cost
+from calibrate.book import book_at, period_close
 from calibrate.periods import parse_period
 
 Q3 = parse_period("2026-Q3")
@@ -20,7 +21,8 @@ def draft(i, account, outcome, created="2026-09-10", sent="2026-09-11", kind="to
 
 
 def run(rows, low=0.18, high=0.32):
-    return ai_metrics(typed("ai_drafts", rows), OWN, Q3, coverage_window_days=30, override_band_low=low, override_band_high=high)
+    return ai_metrics(typed("ai_drafts", rows), OWN, Q3, coverage_window_days=30, override_band_low=low, override_band_high=high,
+                      close_book=book_at(OWN, period_close(Q3)))
 
 
 def test_ai_metrics_by_hand():

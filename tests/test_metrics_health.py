@@ -8,6 +8,7 @@ import pytest
 
 from book_fixtures import typed
 from calibrate.metrics.health import account_health, health_as_of, health_bands, health_metrics, health_transitions, saves
+from calibrate.book import book_at, period_close
 from calibrate.periods import parse_period
 
 Q3 = parse_period("2026-Q3")
@@ -39,7 +40,8 @@ def test_health_metrics_by_hand():
     # c1 owns A, B, C all quarter; D moved from c1 to c2 on 2026-08-01.
     o = own(("A", "c1", "2025-01-01", None), ("B", "c1", "2025-01-01", None), ("C", "c1", "2025-01-01", None),
             ("D", "c1", "2025-01-01", "2026-08-01"), ("D", "c2", "2026-08-01", None))
-    acc = account_health(o, HEALTH, Q3, red_max=50, yellow_max=75)
+    # Books given directly (no ARR here): everything owned at T0 and at the close.
+    acc = account_health(o, HEALTH, Q3, red_max=50, yellow_max=75, open_book=book_at(o, Q3.start), close_book=book_at(o, period_close(Q3)))
     got = health_metrics(acc)
     c1 = got.loc["c1"]
     assert c1["avg_health"] == pytest.approx((80 + 45 + 55) / 3)  # T1 book A, B, C; A's Oct 1 score is after P

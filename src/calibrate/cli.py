@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a data folder against the data contract and summarise it")
     p.add_argument("data_dir", type=Path, help="folder with one <table>.csv or .parquet per table")
-    p.add_argument("--params", type=Path, help="params file (for column_map and money_format)")
+    p.add_argument("--params", type=Path, help="params file (for column_map, money_format and the period)")
+    p.add_argument("--period", help="quarter checked for dormant assignments, e.g. 2026-Q3 (default: the params period)")
     p.set_defaults(handler=_cmd_validate)
 
     p = sub.add_parser("sample", help="generate synthetic exports with planted truths")
@@ -89,11 +90,16 @@ def _load_params(path: Path | None, *, data: Path | None = None, period: str | N
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .load import load_dataset
 
-    params = _load_params(args.params)
+    from .book import arr_series, dormant_warning
+
+    params = _load_params(args.params, period=args.period)
     dataset = load_dataset(
         args.data_dir, column_map=params.column_map, money_format=params.money_format, progress=_say
     )
-    print(format_summary(dataset.summary(), dataset.warnings))
+    dormant = dormant_warning(
+        dataset["ownership"], arr_series(dataset["arr"]), params.quarter, handover_grace_days=params.attribution.handover_grace_days
+    )
+    print(format_summary(dataset.summary(), (*dataset.warnings, *([dormant] if dormant else []))))
     return EXIT_OK
 
 

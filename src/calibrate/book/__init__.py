@@ -1,6 +1,6 @@
 """The book: who owned which account, when, and who is credited with its ARR.
 
-Definitions (METRICS.md, "Attribution to a CSM when the book changed"):
+Definitions (written out for users in ``docs/LIFECYCLE.md``):
 
 * **Ownership window** ``[start_date, end_date)`` from the ``ownership`` table
   (an empty ``end_date`` means still owned). Back-to-back windows of the same
@@ -28,16 +28,40 @@ Definitions (METRICS.md, "Attribution to a CSM when the book changed"):
   company's movement equals the sum of CSMs' movements. Movement in an
   ownership gap (nobody owned the account) and ARR won back after a churn to 0
   are reported as ``unattributed_movement`` by ``movement_reconciliation``.
-* **Owned at a date**: ``start_date <= d < end_date``. The book "at T1" is the
-  book at the close of the period, i.e. owned on its last day ``T1 - 1 day``.
+* **Owned at a date**: ``start_date <= d < end_date``.
+* **Lifecycle and the live book**: every (CSM, account) with a window in P
+  gets exactly one state (retained, expanded, contracted, churned, new logo,
+  reactivated, inherited, handed away, dormant) and the live book at quarter
+  end is the accounts owned on P's last day with ARR above $0 in P's last
+  month: ``calibrate.book.lifecycle``, written out in ``docs/LIFECYCLE.md``.
 """
 
 from .arr import ArrSeries, arr_series, require_arr_through
 from .asof import AsOfIndex, arrow_strings, asof_index, asof_positions, id_codes
 from .attribution import attribution_windows, inherited_book, movement_reconciliation, owned_windows
+from .lifecycle import (
+    LIFECYCLE_COLUMNS,
+    LIFECYCLE_STATES,
+    RENEWALS_DUE_DAYS,
+    account_lifecycle,
+    dormant_assignments,
+    dormant_warning,
+    lifecycle_counts,
+    live_book,
+    upcoming_renewals,
+)
 from .ownership import book_at, normalize_ownership, owner_at, period_close
 
 __all__ = [
+    "LIFECYCLE_COLUMNS",
+    "LIFECYCLE_STATES",
+    "RENEWALS_DUE_DAYS",
+    "account_lifecycle",
+    "dormant_assignments",
+    "dormant_warning",
+    "lifecycle_counts",
+    "live_book",
+    "upcoming_renewals",
     "ArrSeries",
     "AsOfIndex",
     "arr_series",

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..periods import Period
 from .arr import ArrSeries
-from .ownership import OPEN_END, book_at, normalize_ownership, period_close
+from .ownership import OPEN_END, normalize_ownership
 
 __all__ = ["attribution_windows", "owned_windows", "inherited_book", "movement_reconciliation"]
 
@@ -93,38 +93,35 @@ def owned_windows(windows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["csm_id", "account_id", "owned_from"], kind="stable").reset_index(drop=True)
 
 
-def inherited_book(
-    ownership: pd.DataFrame,
-    arr: ArrSeries,
-    period: Period,
-    *,
-    inherited_share_threshold: float,
-) -> pd.DataFrame:
-    """Share of each CSM's ARR at T1 in accounts whose current ownership began in P.
+def inherited_book(lifecycle: pd.DataFrame, *, inherited_share_threshold: float) -> pd.DataFrame:
+    """Share of each CSM's live-book ARR at T1 in accounts inherited inside P.
 
-    ``inherited_share = sum(ARR(T1) of accounts owned at the close of P with
-    start_date in [T0, T1)) / sum(ARR(T1) of accounts owned at the close)``;
+    ``inherited_share = sum(ARR(T1) of live-book accounts with the lifecycle's
+    inherited flag) / sum(ARR(T1) of the live book)``;
     ``inherited_book = inherited_share > inherited_share_threshold``. NaN share
-    (and no flag) when the CSM's ARR at T1 is 0.
+    (and no flag) when the live book's ARR at T1 is 0. The live book and the
+    inherited flag come from ``calibrate.book.lifecycle.account_lifecycle``,
+    so this count and every report's count are the same accounts. An account
+    assigned as a new logo is not inherited: nobody else's work is in it.
 
-    Returns one row per CSM with a book at the close: ``csm_id``,
-    ``n_accounts`` (accounts owned at the close), ``end_book_arr``,
-    ``inherited_arr``, ``inherited_accounts``, ``inherited_share``,
-    ``inherited_book``.
+    Returns one row per CSM in ``lifecycle``: ``csm_id``, ``n_accounts``
+    (live book), ``end_book_arr``, ``inherited_arr``, ``inherited_accounts``,
+    ``inherited_share``, ``inherited_book``.
     """
-    book = book_at(ownership, period_close(period))
-    arr_t1 = arr.at(book["account_id"], pd.Series(period.end, index=book.index))
-    began = (book["start_date"] >= period.start).to_numpy(bool)
+    live = lifecycle["in_live_book"].to_numpy(bool)
+    arr_t1 = np.where(live, lifecycle["arr_t1"].to_numpy(float), 0.0)
+    took_over = live & lifecycle["inherited"].to_numpy(bool)
     frame = pd.DataFrame(
         {
-            "csm_id": book["csm_id"],
+            "csm_id": lifecycle["csm_id"].astype("string"),
+            "live": live.astype(int),
             "arr_t1": arr_t1,
-            "inherited_arr": np.where(began, arr_t1, 0.0),
-            "inherited": began.astype(int),
+            "inherited_arr": np.where(took_over, arr_t1, 0.0),
+            "inherited": took_over.astype(int),
         }
     )
     per = frame.groupby("csm_id", sort=True).agg(
-        n_accounts=("arr_t1", "size"),
+        n_accounts=("live", "sum"),
         end_book_arr=("arr_t1", "sum"),
         inherited_arr=("inherited_arr", "sum"),
         inherited_accounts=("inherited", "sum"),

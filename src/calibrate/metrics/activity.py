@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..book import book_at, owner_at, period_close
+from ..book import owner_at
 from ..periods import Period
 
 __all__ = ["activity_metrics", "ticket_metrics", "onboarding_metrics", "tickets_in_period"]
@@ -40,8 +40,12 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}, index=pd.Index([], dtype="string", name="csm_id"))
 
 
-def activity_metrics(activities: pd.DataFrame, ownership: pd.DataFrame, period: Period) -> pd.DataFrame:
+def activity_metrics(activities: pd.DataFrame, ownership: pd.DataFrame, period: Period, *, close_book: pd.DataFrame) -> pd.DataFrame:
     """Per-CSM ``n_activities``, ``proactive_share``, ``customer_facing_hours_per_week``, ``qbr_coverage``.
+
+    ``qbr_coverage`` = accounts of ``close_book`` (the live book at quarter
+    end: ``csm_id``, ``account_id``) with a ``qbr`` or ``ebr`` activity of the
+    CSM in P / accounts of ``close_book``.
 
     Returns a frame indexed by ``csm_id`` covering every CSM with activities
     in P or a book at the close; ``qbr_coverage`` is NaN without a book,
@@ -63,7 +67,7 @@ def activity_metrics(activities: pd.DataFrame, ownership: pd.DataFrame, period: 
     per["proactive_share"] = per["proactive"] / per["n_activities"].where(per["n_activities"] > 0)
     per["customer_facing_hours_per_week"] = per["minutes"] / 60.0 / period.weeks
 
-    book = book_at(ownership, period_close(period))[["csm_id", "account_id"]]
+    book = close_book[["csm_id", "account_id"]].astype("string")
     qbr = acts.loc[acts["kind"].isin(["qbr", "ebr"]).fillna(False), ["csm_id", "account_id"]].drop_duplicates()
     qbr = qbr.astype("string").assign(_covered=1)
     covered = book.merge(qbr, on=["csm_id", "account_id"], how="left")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..book import book_at, period_close
 from ..contract import TABLES
 from ..periods import Period
 
@@ -36,8 +35,13 @@ def ai_metrics(
     coverage_window_days: int,
     override_band_low: float,
     override_band_high: float,
+    close_book: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Per-CSM AI coverage, override/edit/reject rates and minutes per draft kind."""
+    """Per-CSM AI coverage, override/edit/reject rates and minutes per draft kind.
+
+    ``ai_coverage`` is over ``close_book`` (the live book at quarter end:
+    ``csm_id``, ``account_id``).
+    """
     drafts = ai_drafts[["draft_id", "csm_id", "account_id", "created_at", "kind", "outcome", "minutes_to_complete", "sent_at"]]
     created = drafts.loc[((drafts["created_at"] >= period.start) & (drafts["created_at"] < period.end)).to_numpy(bool)]
     created = created.assign(
@@ -63,7 +67,7 @@ def ai_metrics(
         & ((ai_drafts["sent_at"] >= window_start) & (ai_drafts["sent_at"] < period.end)).fillna(False).to_numpy(bool)
     ]
     touched = pd.Index(sent["account_id"].dropna().astype("string").unique())
-    book = book_at(ownership, period_close(period))
+    book = close_book[["csm_id", "account_id"]].astype("string")
     book = book.assign(_touched=book["account_id"].isin(touched).astype(float))
     per = per.join(book.groupby("csm_id", sort=True)["_touched"].mean().rename("ai_coverage"), how="outer")
     per["n_drafts"] = per["n_drafts"].fillna(0)

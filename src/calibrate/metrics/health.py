@@ -5,8 +5,10 @@ Definitions (bands configurable: red <= ``red_max`` < yellow <= ``yellow_max`` <
 * **Health at a date** d: the account's latest score dated on or before d.
   At T0 the date is T0; at T1 it is the period's last day (``T1 - 1 day``),
   so only scores dated inside P or earlier count.
-* **Books**: the T0 book is the accounts owned at T0; the T1 book the accounts
-  owned at the close of P (``calibrate.book.book_at``).
+* **Books**: the T0 book is the accounts owned at T0 with ARR above $0 at
+  T0; the T1 book is the live book at quarter end (owned on P's last day with
+  ARR above $0 in P's last month, ``calibrate.book.lifecycle``). Dormant
+  records (assigned, $0 all quarter) are in neither.
 * ``avg_health = mean(health at T1)`` over the T1 book; ``avg_health_t0`` is
   the T0 book's mean at T0.
 * ``health_change = mean(health(T1) - health(T0))`` over T1-book accounts with
@@ -26,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..book import AsOfIndex, asof_index, book_at, owner_at, period_close
+from ..book import AsOfIndex, asof_index, owner_at, period_close
 from ..periods import Period
 
 __all__ = [
@@ -86,19 +88,24 @@ def account_health(
     *,
     red_max: float,
     yellow_max: float,
+    close_book: pd.DataFrame,
+    open_book: pd.DataFrame,
     index: AsOfIndex | None = None,
 ) -> pd.DataFrame:
     """One row per (book, account): the T0 book and the T1 book, with scores and bands.
+
+    ``open_book`` and ``close_book`` (``csm_id``, ``account_id``) are the T0
+    and T1 books (module docstring); ``ownership`` is not read and is kept
+    for a stable signature.
 
     Returns ``csm_id``, ``account_id``, ``book`` (``t0`` or ``t1``),
     ``score_t0``, ``score_t1``, ``band_t0``, ``band_t1``: an account handed
     over in P appears once in the T0 owner's book and once in the T1 owner's.
     """
-    frames = []
-    for label, date in (("t0", period.start), ("t1", period_close(period))):
-        book = book_at(ownership, date)[["csm_id", "account_id"]]
-        book = book.assign(book=label)
-        frames.append(book)
+    frames = [
+        open_book[["csm_id", "account_id"]].astype("string").assign(book="t0"),
+        close_book[["csm_id", "account_id"]].astype("string").assign(book="t1"),
+    ]
     rows = pd.concat(frames, ignore_index=True)
     ids = rows["account_id"]
     index = index if index is not None else health_index(health)

@@ -20,7 +20,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..book import ArrSeries, AsOfIndex, arr_series, attribution_windows, inherited_book, movement_reconciliation, require_arr_through
+from ..book import (
+    ArrSeries,
+    AsOfIndex,
+    account_lifecycle,
+    arr_series,
+    attribution_windows,
+    inherited_book,
+    lifecycle_counts,
+    live_book,
+    movement_reconciliation,
+    require_arr_through,
+)
 from ..dataset import Dataset
 from ..errors import InsufficientDataError
 from ..params import Params
@@ -37,6 +48,10 @@ __all__ = ["PeriodMetrics", "compute_metrics", "metrics_table", "metrics_history
 # Column order of the metrics table (after csm_id, name, segment).
 METRIC_COLUMNS = (
     "n_accounts",
+    "n_dormant",
+    "n_new_logos",
+    "n_reactivated",
+    "n_handed_away",
     "book_size",
     "start_arr",
     "end_arr",
@@ -109,6 +124,7 @@ class PeriodMetrics:
     Attributes
     ----------
     windows : per ownership window touching P (``book.attribution_windows``)
+    lifecycle : per (CSM, account): lifecycle state, live book (``book.account_lifecycle``)
     accounts : per retention window, with movements, share and NRR influence
     metrics : one row per CSM (``csm_id``, ``name``, ``segment``, ``METRIC_COLUMNS``)
     account_health : T0 and T1 books with scores and bands
@@ -120,6 +136,7 @@ class PeriodMetrics:
 
     period: Period
     windows: pd.DataFrame
+    lifecycle: pd.DataFrame
     accounts: pd.DataFrame
     metrics: pd.DataFrame
     account_health: pd.DataFrame
@@ -140,6 +157,12 @@ def compute_metrics(dataset: Dataset, period: Period, params: Params, *, arr: Ar
     ownership = dataset["ownership"]
     windows = attribution_windows(ownership, arr, period, handover_grace_days=params.attribution.handover_grace_days)
     accounts = window_influence(windows)
+    renewals = dataset.get("renewals")
+    lifecycle = account_lifecycle(windows, arr, period, renewals=renewals)
+    close_book = live_book(lifecycle)[["csm_id", "account_id"]]
+    open_book = windows.loc[windows["owned_from"].eq(period.start).fillna(False) & windows["in_cohort"], ["csm_id", "account_id"]]
+    counts = lifecycle_counts(lifecycle).rename(columns={"n_new_logo": "n_new_logos"})
+    counts = counts[["n_dormant", "n_new_logos", "n_reactivated", "n_handed_away"]]
 
     parts: list[pd.DataFrame] = [
         retention_metrics(windows),
@@ -148,22 +171,27 @@ def compute_metrics(dataset: Dataset, period: Period, params: Params, *, arr: Ar
             top_share_threshold=params.concentration.top_share_threshold,
             top_nrr_move=params.concentration.top_nrr_move,
         ),
-        inherited_book(
-            ownership, arr, period, inherited_share_threshold=params.attribution.inherited_share_threshold
-        ).set_index("csm_id"),
+        inherited_book(lifecycle, inherited_share_threshold=params.attribution.inherited_share_threshold).set_index("csm_id"),
+        counts,
     ]
     health = dataset["health"]
     by_account = health_index(health)
     acc_health = account_health(
-        ownership, health, period, red_max=params.health.red_max, yellow_max=params.health.yellow_max, index=by_account
+        ownership,
+        health,
+        period,
+        red_max=params.health.red_max,
+        yellow_max=params.health.yellow_max,
+        close_book=close_book,
+        open_book=open_book,
+        index=by_account,
     )
     parts.append(health_metrics(acc_health))
-    renewals = dataset.get("renewals")
     saved = saves(ownership, health, renewals, period, red_max=params.health.red_max, index=by_account)
     if renewals is not None:
         parts.append(renewal_metrics(renewals, ownership, period))
         parts.append(saved.groupby("csm_id").size().rename("saves").to_frame())
-    parts.append(activity_metrics(dataset["activities"], ownership, period))
+    parts.append(activity_metrics(dataset["activities"], ownership, period, close_book=close_book))
     tickets = dataset.get("tickets")
     if tickets is not None:
         parts.append(ticket_metrics(tickets, ownership, period, sla_hours=params.activity.sla_hours))
@@ -183,6 +211,7 @@ def compute_metrics(dataset: Dataset, period: Period, params: Params, *, arr: Ar
                 coverage_window_days=params.ai.coverage_window_days,
                 override_band_low=params.ai.override_band_low,
                 override_band_high=params.ai.override_band_high,
+                close_book=close_book,
             )
         )
 
@@ -213,6 +242,7 @@ def compute_metrics(dataset: Dataset, period: Period, params: Params, *, arr: Ar
     return PeriodMetrics(
         period=period,
         windows=windows,
+        lifecycle=lifecycle,
         accounts=accounts,
         metrics=metrics,
         account_health=acc_health,
@@ -232,6 +262,10 @@ def _roster(windows: pd.DataFrame, end_book: pd.DataFrame) -> pd.Index:
 def _fill_counts(table: pd.DataFrame, dataset: Dataset, has_renewals: bool, has_tickets: bool, has_drafts: bool) -> pd.DataFrame:
     zero_when_present = {
         "n_accounts": True,
+        "n_dormant": True,
+        "n_new_logos": True,
+        "n_reactivated": True,
+        "n_handed_away": True,
         "end_book_arr": True,
         "inherited_arr": True,
         "inherited_accounts": True,

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..book import arr_series, owned_windows
+from ..book import RENEWALS_DUE_DAYS, arr_series, owned_windows, upcoming_renewals
 from ..dataset import Dataset
 from ..metrics.table import compute_metrics
 from ..metrics.triggers import coaching_triggers
@@ -76,6 +76,10 @@ SCORES_CONTRACT_COLUMNS = (
 FLAG_NAMES = ("inherited_book", "concentrated_book", "small_book", "override_out_of_band")
 _COUNT_COLUMNS = (
     "n_accounts",
+    "n_dormant",
+    "n_new_logos",
+    "n_reactivated",
+    "n_handed_away",
     "book_size",
     "retention_windows",
     "churned_logos",
@@ -111,10 +115,15 @@ class PeriodResult:
 
     ``categories`` is the precomputed category table: pass it to
     ``apply_weights`` to re-score with new weights without touching metrics.
+    ``lifecycle`` holds one state per (CSM, account) and the live book
+    (``calibrate.book.account_lifecycle``); ``renewals_due`` the renewals due
+    in the ``RENEWALS_DUE_DAYS`` after the period on live-book accounts.
     """
 
     period: Period
     windows: pd.DataFrame
+    lifecycle: pd.DataFrame
+    renewals_due: pd.DataFrame
     owned: pd.DataFrame
     accounts: pd.DataFrame
     metrics: pd.DataFrame
@@ -176,6 +185,8 @@ def compute_period(dataset: Dataset, params: Params, period: Period | str | None
     return PeriodResult(
         period=quarter,
         windows=computed.windows,
+        lifecycle=computed.lifecycle,
+        renewals_due=upcoming_renewals(computed.lifecycle, dataset.get("renewals"), quarter, days=RENEWALS_DUE_DAYS),
         owned=owned_windows(computed.windows),
         accounts=computed.accounts,
         metrics=computed.metrics,
