@@ -176,7 +176,7 @@ present.show_table(
 present.show_table(
     report.balance_exceptions,
     columns=["name", "segment", "status", "n_accounts", "target_accounts", "arr", "top_account_share", "at_risk_arr", "at_risk_arr_share"],
-    labels={"name": "CSM", "segment": "Segment", "status": "Capacity", "n_accounts": "Accounts on the last day", "target_accounts": "Target accounts",
+    labels={"name": "CSM", "segment": "Segment", "status": "Capacity", "n_accounts": "Accounts owned on the last day", "target_accounts": "Target accounts",
             "arr": "ARR at period end", "top_account_share": "Top account share", "at_risk_arr": "ARR at risk", "at_risk_arr_share": "Share at risk"},
     formats={"n_accounts": "int", "target_accounts": "int", "arr": "money", "top_account_share": "percent", "at_risk_arr": "money",
              "at_risk_arr_share": "percent"},
