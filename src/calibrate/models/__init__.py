@@ -4,7 +4,8 @@ And, for the team calibration report, what each book should have produced.
 Stage ``models`` of the pipeline (load -> book -> metrics -> scoring -> models
 -> present -> batch). Every function is pure; ``validate_flags`` and
 ``flags_command`` are the top-level calls, ``score_validity`` serves the
-scoring widgets.
+scoring widgets, ``compute_team_statistics`` / ``team_command`` compute the
+team report's statistics once (``team_statistics.csv``).
 """
 
 from .alerts import OUTCOMES, RESPONSE_NOTE, alert_table, caught_events, response_table
@@ -39,6 +40,8 @@ from .distribution import DistributionCheck, rating_distribution, tier_distribut
 from .expected import book_adjusted, expected_outcomes, funnel_limits_binomial
 from .fairness import FairnessReport, fairness_checks
 from .ranks import rank_intervals, tier_of
+from .delong import DeLongResult, auc_interval, delong, difference_interval
+from .team_stats import TEAM_STATISTICS_COLUMNS, TeamStatistics, compute_team_statistics, team_command, write_team_statistics
 
 __all__ = [
     "OUTCOMES",
@@ -95,4 +98,13 @@ __all__ = [
     "fairness_checks",
     "rank_intervals",
     "tier_of",
+    "DeLongResult",
+    "delong",
+    "auc_interval",
+    "difference_interval",
+    "TEAM_STATISTICS_COLUMNS",
+    "TeamStatistics",
+    "compute_team_statistics",
+    "team_command",
+    "write_team_statistics",
 ]
