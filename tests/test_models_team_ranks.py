@@ -155,3 +155,19 @@ def test_refusals_name_the_argument():
         rank_intervals(aw, flat_scores(["a", "b"]).drop(columns="score_retention"), WEIGHTS, rescore=rescore, seed=1, tier_cuts=CUTS)
     with pytest.raises(CalibrateError, match=r"'tier_cuts' argument must give"):
         rank_intervals(aw, flat_scores(["a", "b"]), WEIGHTS, rescore=rescore, n_boot=100, seed=1, tier_cuts={"top": 90})
+
+
+def test_csms_tied_at_the_cap_share_the_top_quartile():
+    # Eight flat books; three CSMs tied at 100 on every category. Top quartile = 2 places for 3 tied CSMs:
+    # each gets 2/3 of every resample, never 0.
+    ids = [f"t{i}" for i in range(8)]
+    aw = pd.DataFrame({"csm_id": np.repeat(ids, 3), "start_arr": 100.0, "end_arr": 100.0})
+    scores = flat_scores(ids)
+    for c in CATEGORIES:
+        scores.loc[:2, f"score_{c}"] = 100.0
+        scores.loc[3:, f"score_{c}"] = np.linspace(40, 70, 5)
+    # rescore={} : no CSM is re-scored, every resample keeps the reported (tied) scores.
+    out = rank_intervals(aw, scores, WEIGHTS, rescore={}, n_boot=200, seed=1, tier_cuts=CUTS).set_index("csm_id")
+    assert out.loc[["t0", "t1", "t2"], "p_top_quartile"].to_numpy() == pytest.approx((200 * 2 / 3 + 0.5) / 201)
+    assert out.loc[["t0", "t1", "t2"], "median_rank"].eq(2.0).all()  # mid-rank of places 1-3
+    assert (out["p_top_quartile"] > 0).all()
