@@ -102,8 +102,10 @@ def test_every_output_file_of_the_contract_exists(batch):
     out = batch["out"]
     scores = pd.read_csv(out / "scores.csv", dtype={"csm_id": str})
     for name in ("index.html", "team_calibration.html", "flag_validation.html", "scores.csv",
-                 "flag_validation.csv", "manifest.json"):
+                 "flag_validation.csv", "team_statistics.csv", "manifest.json"):
         assert (out / name).is_file(), name
+    team = pd.read_csv(out / "team_statistics.csv", dtype={"csm_id": str})
+    assert sorted(team["csm_id"]) == sorted(scores["csm_id"])
     for csm_id in scores["csm_id"]:
         assert (out / "csm" / f"{csm_id}.html").is_file(), csm_id
         assert (out / "notebooks" / f"csm_{csm_id}.ipynb").is_file(), csm_id

@@ -87,3 +87,12 @@ def test_the_report_states_the_estimated_prior_in_words(report):
     if churn["source"] == "estimated":
         assert f"needs about {churn['strength']:,.0f} accounts before its own churn rate counts for half" in note
     assert "quarter's start" in note
+
+
+def test_every_column_of_the_file_is_documented():
+    import re
+
+    text = (ROOT / "docs" / "STATISTICS.md").read_text(encoding="utf-8")
+    section = text[text.index("## `team_statistics.csv`"):text.index("## What the simulation measured")]
+    documented = set(re.findall(r"`([a-z_0-9]+)`", section))
+    assert set(TEAM_STATISTICS_COLUMNS) <= documented, set(TEAM_STATISTICS_COLUMNS) - documented
