@@ -11,8 +11,9 @@ kernel alive and runs notebook after notebook in it:
 * parameters are injected exactly as papermill does (``parameterize_notebook``:
   an ``injected-parameters`` cell after the ``parameters`` cell, the
   parameters recorded in the notebook's metadata);
-* execution counts are numbered 1, 2, 3... per notebook, so an executed
-  notebook does not depend on which reports its worker ran before;
+* execution counts are numbered 1, 2, 3... per notebook and cell ids follow
+  the cells' positions, so an executed notebook depends only on its inputs,
+  not on which reports its worker ran before or on which machine;
 * a kernel that dies or times out is discarded and the next notebook gets a
   fresh one; a kernel is also replaced after ``recycle_after`` notebooks so
   a long batch cannot accumulate memory in it;
@@ -65,7 +66,12 @@ def parameterize(input_path: str, parameters: Mapping[str, Any], *, kernel_name:
     if parameters:
         nb = parameterize_notebook(nb, dict(parameters), kernel_name=kernel_name, language="python")
     nb = prepare_notebook_metadata(nb, str(input_path), str(output_path), False)
-    return remove_error_markers(nb)
+    nb = remove_error_markers(nb)
+    # Cell ids by position: templates converted from py:percent and the injected
+    # cell get random ids, which would make two runs' notebooks and pages differ.
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:03d}"
+    return nb
 
 
 @dataclass
