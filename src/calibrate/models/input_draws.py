@@ -82,30 +82,27 @@ def _resampled_means(rng: np.random.Generator, values: np.ndarray, n_boot: int) 
     return _row_means(values[idx])
 
 
-def _metric_draws(csm: str, row: pd.Series, health: pd.DataFrame, responses: pd.DataFrame, movement: np.ndarray,
-                  params: Params, rng: np.random.Generator, n_boot: int) -> dict[str, np.ndarray]:
+def _metric_draws(csm: str, row: dict, health: dict[str, tuple[np.ndarray, ...]], responses: dict[str, tuple[np.ndarray, np.ndarray]],
+                  movement: np.ndarray, params: Params, rng: np.random.Generator, n_boot: int) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     # Accounts of the book at the close: health, change and red recovery from the same drawn accounts.
-    t1 = health.get(csm)
-    if t1 is not None and len(t1):
-        idx = rng.integers(0, len(t1), size=(n_boot, len(t1)))
-        s1, s0 = t1["score_t1"].to_numpy(float)[idx], t1["score_t0"].to_numpy(float)[idx]
-        red0 = t1["band_t0"].eq("red").to_numpy(bool)[idx]
-        rec = (t1["band_t0"].eq("red") & t1["band_t1"].isin(["yellow", "green"])).to_numpy(bool)[idx]
+    book = health.get(csm)
+    if book is not None and len(book[0]):
+        score_t1, score_t0, red_t0, recovered = book
+        idx = rng.integers(0, len(score_t1), size=(n_boot, len(score_t1)))
+        s1, s0, red0, rec = score_t1[idx], score_t0[idx], red_t0[idx], recovered[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
             out["avg_health"] = _row_means(s1)
             out["health_change"] = _row_means(s1 - s0)
             out["red_recovery"] = np.where(red0.sum(axis=1) > 0, rec.sum(axis=1) / np.maximum(red0.sum(axis=1), 1), np.nan)
-        n_book = len(t1)
+        n_book = len(score_t1)
     else:
         out["avg_health"] = out["health_change"] = out["red_recovery"] = np.full(n_boot, np.nan)
         n_book = 0
     # Survey responses.
-    mine = responses.get(csm)
-    nps_scores = mine.loc[mine["kind"].eq("nps"), "score"].to_numpy(float) if mine is not None else np.empty(0)
+    nps_scores, csat = responses.get(csm, (np.empty(0), np.empty(0)))
     nps_unit = np.where(nps_scores >= 9, 100.0, np.where(nps_scores <= 6, -100.0, 0.0))
     out["nps"] = _resampled_means(rng, nps_unit, n_boot)
-    csat = mine.loc[mine["kind"].eq("csat"), "score"].to_numpy(float) if mine is not None else np.empty(0)
     out["csat"] = _resampled_means(rng, csat, n_boot)
     # Yes/no units counted in the metrics table.
     out["qbr_coverage"] = _binomial(rng, n_book or row.get("n_accounts"), row.get("qbr_coverage"), n_boot)
@@ -143,27 +140,48 @@ def category_draws(result, dataset: Dataset, params: Params, *, n_boot: int, see
     """
     targets = params.scoring.targets
     metrics = result.metrics.assign(csm_id=result.metrics["csm_id"].astype(str)).set_index("csm_id")
+    rows = {k: {c: (None if pd.isna(v) else v) for c, v in r.items()} for k, r in metrics.to_dict("index").items()}
     cats = result.categories.assign(csm_id=result.categories["csm_id"].astype(str)).set_index("csm_id")
     ah = result.account_health
-    t1 = ah.loc[ah["book"].eq("t1")].assign(csm_id=lambda f: f["csm_id"].astype(str))
-    health = {k: v for k, v in t1.groupby("csm_id", sort=True)}
+    t1 = ah.loc[ah["book"].eq("t1").to_numpy(bool)]
+    band_t0 = t1["band_t0"].astype(object).to_numpy()
+    band_t1 = t1["band_t1"].astype(object).to_numpy()
+    arrays = pd.DataFrame({
+        "csm_id": t1["csm_id"].astype(str).to_numpy(),
+        "s1": pd.to_numeric(t1["score_t1"], errors="coerce").to_numpy(float),
+        "s0": pd.to_numeric(t1["score_t0"], errors="coerce").to_numpy(float),
+        "red0": band_t0 == "red",
+        "rec": (band_t0 == "red") & np.isin(band_t1, ["yellow", "green"]),
+    })
+    health = {k: (v["s1"].to_numpy(), v["s0"].to_numpy(), v["red0"].to_numpy(), v["rec"].to_numpy())
+              for k, v in arrays.groupby("csm_id", sort=True)}
     surveys = dataset.get("surveys")
+    responses: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if surveys is not None and len(surveys):
-        rows = responses_in_period(surveys, dataset["ownership"], result.period).dropna(subset=["csm_id"])
-        responses = {k: v for k, v in rows.assign(csm_id=rows["csm_id"].astype(str)).groupby("csm_id", sort=True)}
-    else:
-        responses = {}
+        found = responses_in_period(surveys, dataset["ownership"], result.period).dropna(subset=["csm_id"])
+        frame = pd.DataFrame({"csm_id": found["csm_id"].astype(str).to_numpy(), "kind": found["kind"].astype(object).to_numpy(),
+                              "score": pd.to_numeric(found["score"], errors="coerce").to_numpy(float)})
+        for k, v in frame.groupby("csm_id", sort=True):
+            kind = v["kind"].to_numpy()
+            responses[k] = (v["score"].to_numpy()[kind == "nps"], v["score"].to_numpy()[kind == "csat"])
     w = result.windows
     w = w.loc[w["attr_from"].notna().to_numpy(bool)]
     moves = (pd.to_numeric(w["e_arr"], errors="coerce").fillna(0) - pd.to_numeric(w["s_arr"], errors="coerce").fillna(0))
-    movement = {k: v.to_numpy(float) for k, v in moves.groupby(w["csm_id"].astype(str), sort=True)}
-    cohort = cats["cohort"].astype("string")
+    movement = {k: v.to_numpy(float) for k, v in moves.groupby(w["csm_id"].astype(str).to_numpy(), sort=True)}
+    cohort = cats["cohort"].astype(str)
+    weights = pd.to_numeric(cats["shrink_weight"], errors="coerce").fillna(1.0)
+    # The cohort mean of each category's reported raw scores, as scoring shrinks toward it (the team's for pooled CSMs).
+    means: dict[str, dict[str, float]] = {}
+    for category in RESAMPLED_HERE:
+        column = pd.to_numeric(cats[f"raw_score_{category}"], errors="coerce")
+        by = column.groupby(cohort).mean().to_dict()
+        by[TEAM_COHORT] = float(column.mean())
+        means[category] = by
     rng = np.random.default_rng([seed, 7])
     out: dict[str, dict[str, np.ndarray]] = {}
     for csm in sorted(cats.index):
-        row = metrics.loc[csm] if csm in metrics.index else pd.Series(dtype=object)
-        drawn = _metric_draws(csm, row, health, responses, movement.get(csm, np.empty(0)), params, rng, n_boot)
-        weight = float(cats.loc[csm, "shrink_weight"]) if pd.notna(cats.loc[csm, "shrink_weight"]) else 1.0
+        drawn = _metric_draws(csm, rows.get(csm, {}), health, responses, movement.get(csm, np.empty(0)), params, rng, n_boot)
+        weight = float(weights[csm])
         per: dict[str, np.ndarray] = {}
         for category in RESAMPLED_HERE:
             parts = []
@@ -173,8 +191,7 @@ def category_draws(result, dataset: Dataset, params: Params, *, n_boot: int, see
             block = np.vstack(parts)
             count = (~np.isnan(block)).sum(axis=0)
             raw = np.where(count > 0, np.nansum(block, axis=0) / np.maximum(count, 1), np.nan)
-            column = pd.to_numeric(cats[f"raw_score_{category}"], errors="coerce")
-            mean = float(column.mean()) if cohort[csm] == TEAM_COHORT else float(column[cohort.eq(cohort[csm])].mean())
+            mean = float(means[category].get(cohort[csm], np.nan))
             per[category] = raw if np.isnan(mean) else mean + weight * (raw - mean)
         out[csm] = per
     return out
