@@ -91,7 +91,7 @@ class SessionApp(widgets.VBox):
                              widgets.HBox([self.record_button, self.undo_button], layout=widgets.Layout(flex_flow="row wrap")),
                              self.message])
         row = widgets.Box(
-            [_flex(self.queue, basis="300px"), _flex(self.picker, self.card, form, basis="420px"),
+            [_flex(self.queue, basis="300px"), _flex(self.picker, form, self.card, basis="420px"),
              _flex(self.distribution, self.fairness, basis="340px")],
             layout=widgets.Layout(display="flex", flex_flow="row wrap", width="100%", align_items="flex-start"))
         warnings = "".join(note_html(w, kind="warning") for w in state.store.warnings)

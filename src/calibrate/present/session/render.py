@@ -27,7 +27,8 @@ SESSION_CSS = """<style>
 .cal-session h3{font-size:1em;margin:.6em 0 .2em}
 .cal-session .table-wrap{overflow-x:auto;max-width:100%}
 .cal-session table.data{border-collapse:collapse;font-size:14px;margin:4px 0 10px 0;width:100%}
-.cal-session table.data th,.cal-session table.data td{border-bottom:1px solid #c8c8c8;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+.cal-session table.data th,.cal-session table.data td{border-bottom:1px solid #c8c8c8;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:break-word}
+.cal-session table.data td.num{white-space:nowrap}
 .cal-session table.data td.num,.cal-session table.data th.num{text-align:right}
 .cal-session caption{text-align:left;font-weight:600;padding:2px 0}
 .cal-session .note{margin:4px 0;color:#333}
