@@ -12,6 +12,7 @@ here changes during the meeting; what does (the decisions) lives in
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ __all__ = ["SessionInputs", "load_session_inputs", "inputs_from_parts", "resolve
 PARAMS_ENV = "CALIBRATE_SESSION_PARAMS"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SessionInputs:
     """Read-only inputs of one session (frames are read-only by convention).
 
@@ -59,11 +60,28 @@ class SessionInputs:
         """``csm_id`` -> the model's rating."""
         return dict(zip(self.scores["csm_id"].astype(str), self.scores["rating"].astype("string").fillna("")))
 
+    @functools.cached_property
+    def names(self) -> dict[str, str]:
+        """``csm_id`` -> name (the id when the name is missing)."""
+        return {str(c): (str(c) if n is None or pd.isna(n) else str(n))
+                for c, n in zip(self.ratings["csm_id"].astype(str), self.ratings["name"])}
+
+    @functools.cached_property
+    def rating_scores(self) -> pd.DataFrame:
+        """The columns of ``scores`` that ``merge_ratings`` reads, so each decision merges a small frame."""
+        return self.scores[[c for c in ("csm_id", "segment", "overall_score", "tier", "rating") if c in self.scores]].copy()
+
+    @functools.cached_property
+    def period_manager_ratings(self) -> pd.DataFrame | None:
+        """``manager_ratings`` rows of the review quarter only (the rows ``merge_ratings`` keeps)."""
+        if self.manager_ratings is None:
+            return None
+        keep = self.manager_ratings["period"].astype("string").eq(self.period).fillna(False).to_numpy(bool)
+        return self.manager_ratings.loc[keep].reset_index(drop=True)
+
     def name(self, csm_id: str) -> str:
         """The CSM's name (the id when the name is missing)."""
-        names = dict(zip(self.ratings["csm_id"].astype(str), self.ratings["name"]))
-        value = names.get(str(csm_id))
-        return str(csm_id) if value is None or pd.isna(value) else str(value)
+        return self.names.get(str(csm_id), str(csm_id))
 
 
 def resolve_params_path(params_path: str | os.PathLike | None = "", *, start: str | Path | None = None) -> Path:

@@ -108,7 +108,8 @@ def _fairness(inputs: SessionInputs, merged: pd.DataFrame) -> FairnessReport | N
 
 def live_view(inputs: SessionInputs, decisions: Mapping[str, Decision]) -> LiveView:
     """Recompute the distribution, fairness and disagreement count for ``decisions`` (see module docstring)."""
-    merged = merge_ratings(inputs.scores, inputs.manager_ratings, _decisions_frame(decisions), period=inputs.period)
+    merged = merge_ratings(inputs.rating_scores, inputs.period_manager_ratings, _decisions_frame(decisions),
+                           period=inputs.period)
     merged = merged.assign(csm_id=merged["csm_id"].astype(str))
     merged["name"] = [inputs.name(c) for c in merged["csm_id"]]
     sp = inputs.params.scoring

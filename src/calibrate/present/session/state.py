@@ -168,8 +168,9 @@ def _evidence(inputs: SessionInputs, csm_id: str) -> tuple[pd.DataFrame, tuple[s
     return table, evidence
 
 
-def csm_card(inputs: SessionInputs, view: LiveView, csm_id: str, decision: Decision | None = None) -> CsmCard:
-    """The card of ``csm_id`` under the current decisions."""
+def csm_card(inputs: SessionInputs, view: LiveView, csm_id: str, decision: Decision | None = None,
+             evidence: tuple[pd.DataFrame, tuple[str, ...]] | None = None) -> CsmCard:
+    """The card of ``csm_id`` under the current decisions (``evidence``: ``_evidence``'s result when already known)."""
     csm_id = str(csm_id)
     merged = view.merged.set_index("csm_id")
     if csm_id not in merged.index:
@@ -178,7 +179,7 @@ def csm_card(inputs: SessionInputs, view: LiveView, csm_id: str, decision: Decis
     ranks = inputs.ranks.set_index("csm_id") if inputs.ranks is not None else None
     rk = ranks.loc[csm_id] if ranks is not None and csm_id in ranks.index else None
     nan = float("nan")
-    categories, evidence = _evidence(inputs, csm_id)
+    categories, evidence = evidence if evidence is not None else _evidence(inputs, csm_id)
     info = inputs.ratings.set_index("csm_id")
     notes = pd.DataFrame(columns=["manager_id", "agrees_with_model", "note"])
     if inputs.notes is not None and not inputs.notes.empty:
@@ -256,6 +257,7 @@ class SessionState:
     spent: dict[str, float] = field(default_factory=dict)
     current: str | None = None
     _since: float | None = None
+    _evidence: dict = field(default_factory=dict)
 
     @classmethod
     def open(cls, inputs: SessionInputs, *, who: str, now: str) -> "SessionState":
@@ -332,7 +334,11 @@ class SessionState:
         return self.spent.get(str(csm_id), 0.0) + max(0.0, extra)
 
     def card(self, csm_id: str) -> CsmCard:
-        return csm_card(self.inputs, self.view, csm_id, self.decisions.get(str(csm_id)))
+        """``csm_card`` for ``csm_id``; its evidence does not depend on the decisions, so it is kept."""
+        csm_id = str(csm_id)
+        if csm_id not in self._evidence:
+            self._evidence[csm_id] = _evidence(self.inputs, csm_id)
+        return csm_card(self.inputs, self.view, csm_id, self.decisions.get(csm_id), self._evidence[csm_id])
 
     def queue(self) -> pd.DataFrame:
         return discussion_queue(self.inputs, self.view)

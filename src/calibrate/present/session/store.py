@@ -183,10 +183,14 @@ class SessionStore:
     reasons: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     repaired: bool = False
+    _replayed: tuple[int, tuple[dict[str, Decision], list[int]]] | None = field(default=None, repr=False)
 
     def decisions(self) -> tuple[dict[str, Decision], list[int]]:
-        """The decisions in force and the undo stack (``replay`` of the events)."""
-        return replay(self.events, self.reasons)
+        """The decisions in force and the undo stack (``replay`` of the events, kept until the next event)."""
+        if self._replayed is None or self._replayed[0] != len(self.events):
+            self._replayed = (len(self.events), replay(self.events, self.reasons))
+        decisions, stack = self._replayed[1]
+        return dict(decisions), list(stack)
 
     def append(self, event: AuditEvent) -> dict[str, Decision]:
         """Append ``event`` to the log (flushed to disk), then rewrite the decisions file atomically.
