@@ -182,4 +182,4 @@ def compare_html(frame: pd.DataFrame) -> str:
     if frame.empty:
         return note_html("Tick up to six CSMs in the list to compare them side by side.", kind="nodata")
     labels = {"measure": ""}
-    return '<section data-testid="compare">' + table_html(frame, labels=labels, caption="Side by side") + "</section>"
+    return '<section data-testid="compare">' + table_html(frame, labels=labels) + "</section>"
