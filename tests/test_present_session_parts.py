@@ -93,11 +93,11 @@ def test_reason_codes_are_typed_params_with_defaults(tmp_path):
 
 
 def test_pre_session_notes_table_is_optional_and_validated(tmp_path):
-    folder = write_tables(tmp_path / "ok", VALID_TABLES)
+    folder = write_tables(tmp_path / "ok", VALID_TABLES, skip=("pre_session_notes",))
     assert load_dataset(folder).get("pre_session_notes") is None
-    tables = dict(VALID_TABLES, pre_session_notes="csm_id,manager_id,agrees_with_model,note\nC001,M01,disagree,Carried the Acme renewal\n")
-    data = load_dataset(write_tables(tmp_path / "notes", tables))
-    assert data["pre_session_notes"]["agrees_with_model"].tolist() == ["disagree"]
+    data = load_dataset(write_tables(tmp_path / "notes", VALID_TABLES))
+    notes = data["pre_session_notes"]
+    assert notes["agrees_with_model"].tolist() == ["disagree", "agree"] and notes["csm_id"].tolist() == ["C001", "00123"]
     bad = dict(VALID_TABLES, pre_session_notes="csm_id,manager_id,agrees_with_model,note\nC001,M01,maybe,x\nNOPE,M01,agree,y\n")
     with pytest.raises(DataValidationError) as info:
         load_dataset(write_tables(tmp_path / "bad", bad))

@@ -196,8 +196,6 @@ def _cmd_session(args: argparse.Namespace) -> int:
     notebook = serve.notebook_path(args.app)
     port = serve.free_port(args.port or 8866)
     if args.port and port != args.port:
-        from .errors import CalibrateError
-
         raise CalibrateError(f"Port {args.port} on 127.0.0.1 is in use. Choose another with --port, or leave it out.")
     print(f"calibrate session: {args.app} for {params.period}, params {Path(args.params).resolve()}", file=sys.stderr)
     print(f"Open {serve.session_url(port)} in a browser (served on this machine only; Ctrl-C stops it).", flush=True)
