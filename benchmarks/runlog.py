@@ -10,12 +10,13 @@ import json
 from pathlib import Path
 
 
-def last_run(path: Path) -> dict:
-    """The most recent record in ``path`` (an empty dict before the first run)."""
+def last_run(path: Path, *, where: dict | None = None) -> dict:
+    """The most recent record in ``path`` whose fields match ``where`` (an empty dict when none)."""
     if not path.is_file():
         return {}
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else {}
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    matching = [r for r in records if all(r.get(k) == v for k, v in (where or {}).items())]
+    return matching[-1] if matching else {}
 
 
 def append_run(path: Path, record: dict) -> None:

@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="parallel notebook workers (default: one per core)")
     p.add_argument("--only", nargs="+", metavar="CSM_ID", help="render only these CSMs' reviews")
     p.add_argument("--resume", action="store_true", help="re-run only reports that are missing or failed")
+    p.add_argument("--force-rebuild", action="store_true",
+                   help="rebuild every report of the folder even with --only/--resume (after params or inputs changed)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the reports on a Dask cluster, e.g. tcp://host:8786 (see docs/SCALE.md)")
     p.set_defaults(handler=_cmd_run)
 
     p = sub.add_parser("session", help="serve the live calibration session (or the weight tuner) with Voila on localhost")
@@ -177,10 +181,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         params.data_path(), column_map=params.column_map, money_format=params.money_format, progress=_say
     )
     prepare = partial(prepare_period, progress=_say)
-    result = run_batch(
-        params, dataset=dataset, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume,
-        prepare_fn=prepare,
-    )
+    options = dict(dataset=dataset, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume,
+                   prepare_fn=prepare, force_rebuild=args.force_rebuild)
+    if args.scheduler:
+        from .batch.cluster import cluster_executor
+
+        with cluster_executor(args.scheduler) as executor:
+            result = run_batch(params, executor=executor, **options)
+    else:
+        result = run_batch(params, **options)
     print(result.describe())
     return EXIT_OK if result.ok else EXIT_PARTIAL
 

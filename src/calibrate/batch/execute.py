@@ -1,13 +1,17 @@
-"""Execute one notebook job in a worker process: papermill, then HTML.
+"""Execute one notebook job in a worker process: a warm kernel, then HTML.
 
-Runs inside a ``ProcessPoolExecutor`` worker, so everything here is picklable
-and self-contained. A failure never raises out of ``execute_job``: it comes
+Runs inside a worker of any ``concurrent.futures.Executor`` (a local process
+pool or a Dask cluster), so everything here is picklable and self-contained.
+The notebook runs in the worker's warm kernel (``batch.engine``): parameters
+are injected as papermill injects them, and the kernel stays up for the
+worker's next report. A failure never raises out of ``execute_job``: it comes
 back as a ``NotebookStatus`` with the error, and the other jobs carry on.
 
 * Timeout: the whole notebook gets ``timeout_seconds``; each cell may use
   what is left of that budget (nbclient's ``timeout_func``), so a stuck cell
   is interrupted and the notebook fails with a timeout error.
-* A kernel that fails to start (no cell ran) is retried once.
+* A kernel that fails to start (no cell ran) is retried once; a kernel that
+  dies or times out is replaced for the next report.
 * The executed notebook is kept (also when it failed, for debugging); the
   HTML page is written only for a successful run, and a stale page from an
   earlier run is removed so the folder never shows an outdated review.
@@ -27,7 +31,7 @@ from typing import Any, Mapping
 from .atomic import write_text_atomic
 from .manifest import NotebookStatus, utc_now
 
-__all__ = ["NotebookJob", "execute_job", "resolve_kernel_name"]
+__all__ = ["NotebookJob", "JobOutput", "run_job", "write_job_output", "execute_job", "resolve_kernel_name"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -69,62 +73,12 @@ def _clean(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _no_cell_ran(path: Path) -> bool:
-    import nbformat
-
-    if not path.is_file() or path.stat().st_size == 0:
-        return True
-    try:
-        nb = nbformat.read(str(path), as_version=4)
-    except Exception:  # a half-written notebook: nothing usable ran
-        return True
-    return all(c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+def _describe(exc: BaseException) -> tuple[str, str]:
+    return _clean(f"{type(exc).__name__}: {exc}".strip(), 500), _clean("".join(traceback.format_exception(exc)), 20000)
 
 
-def _describe(exc: BaseException, timeout_seconds: int) -> tuple[str, str]:
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        summary = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
-        detail = "\n".join(exc.traceback or [])
-    elif isinstance(exc, CellTimeoutError):
-        summary = f"Timed out: the notebook ran longer than {timeout_seconds} s (batch.notebook_timeout_seconds)."
-        detail = str(exc)
-    elif isinstance(exc, DeadKernelError):
-        summary = f"The kernel died while running the notebook: {exc}"
-        detail = "".join(traceback.format_exception(exc))
-    else:
-        summary = f"{type(exc).__name__}: {exc}"
-        detail = "".join(traceback.format_exception(exc))
-    return _clean(summary.strip(), 500), _clean(detail, 20000)
-
-
-def _is_start_failure(exc: BaseException, executed: Path) -> bool:
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, (PapermillExecutionError, CellTimeoutError, DeadKernelError)):
-        return False
-    return _no_cell_ran(executed)
-
-
-def _silence_stderr() -> int:
-    """Point fd 2 at /dev/null; kernels inherit it, so their transport banners stay out of the console."""
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    return saved
-
-
-def _restore_stderr(saved: int) -> None:
-    os.dup2(saved, 2)
-    os.close(saved)
-
-
-def warm_up() -> int:
-    """Import what ``execute_job`` needs, so the first notebook of a worker does not pay for it.
+def warm_up(kernel_name: str | None = None) -> int:
+    """Import what ``run_job`` needs and start the warm kernel, so the first report does not pay for it.
 
     The batch submits one per worker while the parent process is still
     preparing the bundle; returns the worker's process id.
@@ -136,6 +90,12 @@ def warm_up() -> int:
 
     # The first drawing starts the renderer's JavaScript runtime (~0.5 s): pay it here.
     chart_to_svg({"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+    if kernel_name:
+        import tempfile
+
+        from .engine import prestart
+
+        prestart(kernel_name, cwd=tempfile.gettempdir())
     return os.getpid()
 
 
@@ -151,71 +111,67 @@ def _draw_charts_first(job: NotebookJob) -> None:
         draw_slice_charts(path)
 
 
-def execute_job(job: NotebookJob) -> NotebookStatus:
-    """Run ``job`` with papermill, write its executed notebook and HTML page; never raises."""
-    import papermill
+@dataclass(frozen=True)
+class JobOutput:
+    """What a worker hands back: the status and the files' contents (nothing written by the worker).
+
+    ``page`` is the job's page path (relative to the period folder);
+    ``notebook`` the executed notebook's JSON text (also for a failed run, for
+    debugging; None when no cell ran); ``html`` the page, only for a
+    successful run.
+    """
+
+    status: NotebookStatus
+    page: str
+    notebook: str | None = None
+    html: str | None = None
+
+
+def run_job(job: NotebookJob) -> JobOutput:
+    """Run ``job`` in this worker's warm kernel and render its page, in memory; never raises.
+
+    Nothing is written to the report folder here: the process that owns the
+    folder writes the returned texts (``write_job_output``). A worker killed
+    halfway therefore leaves no half-written file, and running the same job
+    twice (a scheduler's retry) is harmless.
+    """
+    import nbformat
 
     from ..present.html import notebook_to_html
+    from .engine import NotebookRunError, run_notebook
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    out_dir = Path(job.out_dir)
-    notebook_path, html_path = out_dir / job.notebook, out_dir / job.html
-    notebook_path.parent.mkdir(parents=True, exist_ok=True)
     started_at, t_start = utc_now(), time.monotonic()
     error = detail = None
-    attempts = 0
-    wrote_notebook = False
+    attempts = 1
     try:
         _draw_charts_first(job)
     except Exception as exc:  # the notebook then fails on the missing chart and the index shows it
         logging.getLogger(__name__).warning("Charts for %s could not be drawn: %r", job.job_id, exc)
-    # papermill saves as it goes; it writes a temporary file that replaces the
-    # final one only at the end, so a reader never sees a half-run notebook.
-    executed = notebook_path.with_name(f".{notebook_path.stem}.{os.getpid()}.tmp.ipynb")
-    saved_stderr = _silence_stderr()
+    executed: list = []
     try:
-        for attempt in (1, 2):
-            attempts = attempt
-            deadline = time.monotonic() + job.timeout_seconds
-            try:
-                papermill.execute_notebook(
-                    job.input_path,
-                    str(executed),
-                    parameters=dict(job.parameters),
-                    kernel_name=job.kernel_name,
-                    language="python",
-                    progress_bar=False,
-                    log_output=False,
-                    cwd=job.cwd,
-                    start_timeout=60,
-                    timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
-                )
-                error = detail = None
-                break
-            except Exception as exc:  # every failure becomes this job's status, never the batch's
-                error, detail = _describe(exc, job.timeout_seconds)
-                if _is_start_failure(exc, executed):
-                    error = f"Kernel failed to start (tried {attempt} time(s)): {error}"
-                    if attempt == 1:
-                        continue
-                break
-        wrote_notebook = executed.is_file() and executed.stat().st_size > 0
-        if wrote_notebook:
-            os.replace(executed, notebook_path)
-    finally:
-        _restore_stderr(saved_stderr)
-        if executed.exists():
-            executed.unlink()
+        run_notebook(
+            job.input_path,
+            str(Path(job.out_dir) / job.notebook),
+            parameters=dict(job.parameters),
+            kernel_name=job.kernel_name,
+            cwd=job.cwd or os.getcwd(),
+            deadline=time.monotonic() + job.timeout_seconds,
+            write=executed.append,
+        )
+    except NotebookRunError as exc:  # every failure becomes this job's status, never the batch's
+        error, detail = _clean(exc.summary, 500), _clean(exc.detail, 20000)
+        if not exc.started:
+            attempts, error = 2, f"Kernel failed to start (tried 2 time(s)): {error}"
+    notebook_text = nbformat.writes(executed[-1]) if executed else None
+    page = None
     if error is None:
         try:
-            page = notebook_to_html(notebook_path, default_title=job.label)
-            write_text_atomic(html_path, page)
+            page = notebook_to_html(executed[-1], default_title=job.label)
         except Exception as exc:  # a page that cannot be rendered is a failed report
-            error, detail = _describe(exc, job.timeout_seconds)
+            error, detail = _describe(exc)
             error = f"Rendering the HTML page failed: {error}"
-    if error is not None and html_path.exists():
-        os.unlink(html_path)
-    return NotebookStatus(
+    status = NotebookStatus(
         job_id=job.job_id,
         template=job.template,
         label=job.label,
@@ -223,7 +179,7 @@ def execute_job(job: NotebookJob) -> NotebookStatus:
         csm_id=job.csm_id,
         leadership_only=job.leadership_only,
         html=job.html if error is None else None,
-        notebook=job.notebook if wrote_notebook else None,
+        notebook=job.notebook if notebook_text is not None else None,
         parameters=dict(job.parameters),
         error=error,
         detail=detail,
@@ -231,3 +187,21 @@ def execute_job(job: NotebookJob) -> NotebookStatus:
         seconds=round(time.monotonic() - t_start, 2),
         attempts=attempts,
     )
+    return JobOutput(status=status, page=job.html, notebook=notebook_text, html=page)
+
+
+def write_job_output(out_dir: str | Path, output: JobOutput) -> NotebookStatus:
+    """Write a job's notebook and page under ``out_dir`` atomically; remove a stale page of a failed run."""
+    out_dir, status = Path(out_dir), output.status
+    if output.notebook is not None and status.notebook:
+        write_text_atomic(out_dir / status.notebook, output.notebook)
+    if output.html is not None and status.html:
+        write_text_atomic(out_dir / status.html, output.html)
+    elif (out_dir / output.page).exists():
+        os.unlink(out_dir / output.page)
+    return status
+
+
+def execute_job(job: NotebookJob) -> NotebookStatus:
+    """``run_job`` then ``write_job_output`` in one process (tests, single-machine use)."""
+    return write_job_output(job.out_dir, run_job(job))

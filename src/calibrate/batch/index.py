@@ -92,6 +92,7 @@ def render_index(manifest: Mapping[str, Any], statuses: list[NotebookStatus], *,
         "Workers": manifest.get("workers"),
         "Kernel": manifest.get("kernel_name"),
         "Params hash": str(manifest.get("params_hash", ""))[:12],
+        "Input fingerprint": str(manifest.get("input_fingerprint") or "")[:12] or None,
         "Package version": manifest.get("package_version"),
         "Data folder": manifest.get("data_dir"),
     }

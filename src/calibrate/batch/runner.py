@@ -32,7 +32,8 @@ from ..errors import CalibrateError
 from ..params import Params, params_hash, params_to_dict
 from ..present.bundle import template_path
 from .atomic import atomic_path, write_text_atomic
-from .execute import NotebookJob, execute_job, resolve_kernel_name, warm_up
+from .consistency import check_same_run, input_fingerprint
+from .execute import JobOutput, NotebookJob, resolve_kernel_name, run_job, warm_up, write_job_output
 from .index import render_index
 from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
 from .prepare import PreparedBatch, PrepareFn, check_prepared, write_bundle
@@ -171,6 +172,8 @@ def run_batch(
     load_fn: LoadFn | None = None,
     prepare_fn: PrepareFn | None = None,
     templates_dir: str | Path | None = None,
+    executor: cf.Executor | None = None,
+    force_rebuild: bool = False,
 ) -> BatchResult:
     """Render every report of a period into ``<out_dir>/<period>/``.
 
@@ -186,8 +189,11 @@ def run_batch(
         CSM ids and/or report names (``team_calibration``, ``flag_validation``) to run;
         the others keep their previous status.
     resume : bool
-        Re-run only notebooks that are missing or failed in the existing manifest
-        (everything re-runs if the inputs or params changed since).
+        Re-run only notebooks that are missing or failed in the existing manifest.
+        ``only`` and ``resume`` are refused (``RunFolderMismatch``) when the
+        folder was built from other params or inputs, unless ``force_rebuild``.
+    force_rebuild : bool
+        Rebuild every report of the folder even with ``only``/``resume``.
     dataset : Dataset, optional
         An already validated dataset (skips ``load_fn``).
     load_fn : callable, optional
@@ -198,6 +204,12 @@ def run_batch(
         ``default_prepare`` is a placeholder from the data alone, for tests.
     templates_dir : path, optional
         Folder of notebook templates (default ``<repository>/notebooks``).
+    executor : concurrent.futures.Executor, optional
+        Where report jobs run (default: a local pool of warm worker processes).
+        Any ``Executor`` works, e.g. a Dask cluster's ``Client.get_executor()``;
+        workers must be able to read the prepared bundle at the same path.
+        Workers return each report's text and this process writes it, so the
+        report folder has exactly one writer.
 
     Raises
     ------
@@ -208,24 +220,28 @@ def run_batch(
     changes = {"data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None, "period": period}
     params = params.replace(**changes) if any(v is not None for v in changes.values()) else params
     quarter = params.quarter
-    # Worker processes start (and import papermill and nbconvert) while this
-    # process loads and prepares; nothing they do writes anything.
-    with _warm_pool(_worker_count(workers, params, n_jobs=10**6)) as pool:
-        return _run_batch(params, quarter, pool, t_start=t_start, started_at=started_at, out_dir=out_dir,
-                          workers=workers, only=only, resume=resume, progress=progress, dataset=dataset,
-                          load_fn=load_fn, prepare_fn=prepare_fn, templates_dir=templates_dir)
+    kernel = resolve_kernel_name(params.batch.kernel_name)
+    options = dict(t_start=t_start, started_at=started_at, out_dir=out_dir, workers=workers, only=only, resume=resume,
+                   progress=progress, dataset=dataset, load_fn=load_fn, prepare_fn=prepare_fn,
+                   templates_dir=templates_dir, kernel=kernel, force_rebuild=force_rebuild)
+    if executor is not None:
+        return _run_batch(params, quarter, executor, **options)
+    # Worker processes start (import papermill and nbconvert, start their
+    # kernel) while this process loads and prepares; they write nothing.
+    with _warm_pool(_worker_count(workers, params, n_jobs=10**6), kernel[0]) as pool:
+        return _run_batch(params, quarter, pool, **options)
 
 
-def _warm_pool(n_workers: int) -> cf.ProcessPoolExecutor:
+def _warm_pool(n_workers: int, kernel_name: str) -> cf.ProcessPoolExecutor:
     # spawn, not fork: each worker starts clean (no inherited threads or event loops).
     pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"))
     for _ in range(n_workers):
-        pool.submit(warm_up)
+        pool.submit(warm_up, kernel_name)
     return pool
 
 
-def _run_batch(params: Params, quarter, pool: cf.ProcessPoolExecutor, *, t_start: float, started_at: str,
-               out_dir, workers, only, resume, progress, dataset, load_fn, prepare_fn, templates_dir) -> BatchResult:
+def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, started_at: str, out_dir, workers,
+               only, resume, progress, dataset, load_fn, prepare_fn, templates_dir, kernel, force_rebuild) -> BatchResult:
     if dataset is None:
         dataset = (load_fn or load_with_contract)(params.data_path(), params)
     if prepare_fn is None:
@@ -238,7 +254,7 @@ def _run_batch(params: Params, quarter, pool: cf.ProcessPoolExecutor, *, t_start
     with tempfile.TemporaryDirectory(prefix="calibrate-bundle-") as tmp:
         bundle = Path(tmp)
         info = write_bundle(prepared, bundle, period=quarter, templates_dir=templates_dir)
-        kernel_name, kernel_note = resolve_kernel_name(params.batch.kernel_name)
+        kernel_name, kernel_note = kernel
         if kernel_note:
             warnings.append(kernel_note)
         jobs = _build_jobs(prepared, dict(info.csm_keys), bundle=bundle, out_dir=period_dir, period=quarter.label,
@@ -256,6 +272,7 @@ def _run_batch(params: Params, quarter, pool: cf.ProcessPoolExecutor, *, t_start
             "status": "running",
             "data_dir": str(dataset.data_dir or params.data_path()),
             "inputs": input_records(dataset),
+            "input_fingerprint": None,
             "params": params_to_dict(params),
             "params_hash": params_hash(params),
             "params_source": params.source,
@@ -267,12 +284,14 @@ def _run_batch(params: Params, quarter, pool: cf.ProcessPoolExecutor, *, t_start
             "files": [],
             **dict(prepared.manifest_extra),
         }
+        manifest["input_fingerprint"] = input_fingerprint(manifest["inputs"])
         previous = read_manifest(period_dir / "manifest.json")
-        same_run = bool(previous) and previous.get("params_hash") == manifest["params_hash"] \
-            and previous.get("inputs") == manifest["inputs"]
-        if resume and previous and not same_run:
-            warnings.append("The inputs or params changed since the last run, so --resume re-ran every report.")
-        carried = _carried(previous, same_run=same_run, out_dir=period_dir)
+        same_run = check_same_run(previous, manifest, folder=str(period_dir), only=only is not None, resume=resume,
+                                  force_rebuild=force_rebuild)
+        if force_rebuild or (previous and not same_run):
+            selected, only = {j.job_id for j in jobs}, None  # another calibration: every report is rebuilt
+            manifest["only"] = None
+        carried = _carried(previous, same_run=same_run and not force_rebuild, out_dir=period_dir)
         earlier = {s["job_id"]: s for s in (previous or {}).get("notebooks", [])} if previous else {}
 
         statuses: dict[str, NotebookStatus] = {}
@@ -287,13 +306,15 @@ def _run_batch(params: Params, quarter, pool: cf.ProcessPoolExecutor, *, t_start
                 to_run.append(job)
 
         period_dir.mkdir(parents=True, exist_ok=True)
+        if only is None and not resume:
+            _remove_stale_reports(period_dir, jobs)
         files = _write_tables(prepared, period_dir)
         manifest["files"] = files
         n_workers = _worker_count(workers, params, len(to_run))
         manifest["workers"] = n_workers
         _write_state(period_dir, manifest, statuses)
         try:
-            _run_jobs(to_run, statuses, pool=pool, progress=progress,
+            _run_jobs(to_run, statuses, pool=pool, progress=progress, period_dir=period_dir,
                       on_result=lambda: _write_state(period_dir, manifest, statuses))
             manifest["status"] = "failed" if any(s.status == "failed" for s in statuses.values()) else "ok"
         except BaseException:
@@ -327,27 +348,43 @@ def _write_state(period_dir: Path, manifest: dict[str, Any], statuses: dict[str,
     write_text_atomic(period_dir / "index.html", page)
 
 
-def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, pool: cf.ProcessPoolExecutor,
-              progress: bool, on_result: Callable[[], None]) -> None:
+def _remove_stale_reports(period_dir: Path, jobs: list[NotebookJob]) -> None:
+    """Remove review pages and notebooks of CSMs this run does not have (a full run owns the whole folder)."""
+    keep = {job.html for job in jobs} | {job.notebook for job in jobs}
+    for pattern in ("csm/*.html", "notebooks/*.ipynb"):
+        for path in period_dir.glob(pattern):
+            if path.relative_to(period_dir).as_posix() not in keep:
+                path.unlink()
+
+
+def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, pool: cf.Executor, progress: bool,
+              period_dir: Path, on_result: Callable[[], None]) -> None:
     if not jobs:
         return
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(jobs), desc="Reports", unit="nb", disable=not progress) as bar:
-        futures = {pool.submit(execute_job, job): job for job in jobs}
+    t0 = time.monotonic()
+    with tqdm(total=len(jobs), desc="Reports", unit="report", disable=not progress) as bar:
+        futures = {pool.submit(run_job, job): job for job in jobs}
         try:
             for future in cf.as_completed(futures):
                 job = futures[future]
                 try:
-                    statuses[job.job_id] = future.result()
-                except Exception as exc:  # the worker process itself died
+                    output: JobOutput = future.result()
+                    statuses[job.job_id] = write_job_output(period_dir, output)
+                except Exception as exc:  # the worker process itself died, or the page could not be written
                     statuses[job.job_id] = replace(
-                        _pending(job, "failed"), error=f"The worker process running this notebook crashed: {exc!r}"
+                        _pending(job, "failed"), error=f"The worker running this report failed: {exc!r}"
                     )
                 bar.update(1)
-                if statuses[job.job_id].status == "failed":
-                    bar.set_postfix_str(f"{sum(s.status == 'failed' for s in statuses.values())} failed")
+                failed = sum(s.status == "failed" for s in statuses.values())
+                rate = bar.n / max(time.monotonic() - t0, 1e-9)
+                bar.set_postfix_str(f"{rate:.1f} reports/s" + (f", {failed} failed" if failed else ""))
                 on_result()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            if isinstance(pool, cf.ProcessPoolExecutor):  # our own pool: stop it now
+                pool.shutdown(wait=False, cancel_futures=True)
+            else:  # someone else's executor (a cluster): cancel our jobs, leave it running
+                for future in futures:
+                    future.cancel()
             raise

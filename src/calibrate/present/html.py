@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import os
 import re
 from pathlib import Path
 
@@ -84,6 +85,18 @@ def _static_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def generated_stamp() -> str:
+    """The "generated" time on a page: now, or ``SOURCE_DATE_EPOCH`` (UTC) when set.
+
+    ``SOURCE_DATE_EPOCH`` is the reproducible-builds convention: with it, the
+    same inputs give byte-identical pages on any machine at any time.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
 def notebook_to_html(
     nb: nbformat.NotebookNode | str | Path,
     *,
@@ -109,5 +122,4 @@ def notebook_to_html(
     )
     body, _ = exporter.from_notebook_node(_static_copy(nb))
     body = strip_active_content(body)
-    stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return page_html(title, body, footer=footer or f"Generated {stamp} by the calibration workbook.")
+    return page_html(title, body, footer=footer or f"Generated {generated_stamp()} by the calibration workbook.")
