@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PARAMS ?= params/sample.yaml
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test validate bench clean help
+.PHONY: setup run test validate bench clean help browser
 
 help:
 	@echo "make run    - set up and run the quarterly batch on data/sample (reports/2026-Q3/)"
@@ -35,6 +35,14 @@ validate: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium with Playwright (never a downloaded browser).
+# Installs it when /usr/bin/chromium is missing and apt-get can run (root); CI calls this before `make test`.
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: /usr/bin/chromium"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && echo "chromium installed"; \
+	else echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser tests will be skipped"; fi
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

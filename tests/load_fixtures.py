@@ -1,4 +1,4 @@
-"""A tiny valid input folder (all 14 tables) and helpers to corrupt it cell by cell.
+"""A tiny valid input folder (all 15 tables) and helpers to corrupt it cell by cell.
 
 Row numbers in the helpers are spreadsheet rows: the header is row 1, the
 first data row is row 2, exactly as error messages name them.
@@ -88,6 +88,10 @@ C002,2026-Q1,meets,medium,
     "evidence": """csm_id,date,category,text,account_id
 C001,2026-02-10,customer_outcome,Led the Acme adoption plan,A001
 00123,2026-03-05,mentorship,Coached a new hire,
+""",
+    "pre_session_notes": """csm_id,manager_id,agrees_with_model,note
+C001,M01,disagree,"Carried the Acme renewal, which the score misses"
+00123,M02,agree,
 """,
 }
 

@@ -98,3 +98,35 @@ def test_invalid_weights_or_base_write_nothing(current, tmp_path):
         save_weights(TRIED, target, base=tmp_path / "missing.yaml")
     assert not target.exists()
     assert [p.name for p in current.parent.iterdir()] == ["team.yaml"]  # no temporary file left behind
+
+
+def test_weights_target_keeps_the_file_in_the_params_folder(tmp_path):
+    from calibrate.errors import ParamsError
+    from calibrate.present.tuning.save import weights_target
+
+    assert weights_target(tmp_path, "weights") == tmp_path / "local-weights.yaml"
+    assert weights_target(tmp_path, "local-q3.yml") == tmp_path / "local-q3.yaml"
+    assert weights_target(tmp_path, " team.v2.yaml ") == tmp_path / "local-team.v2.yaml"
+    for bad in ("../x.yaml", "a/b.yaml", "/etc/x.yaml", "a b.yaml", "x;rm -rf.yaml", "..", "", "~x.yaml"):
+        with pytest.raises(ParamsError):
+            weights_target(tmp_path, bad)
+
+
+def test_run_command_works_from_the_repository_root():
+    from calibrate.present.tuning.save import run_command
+
+    root = Path(__file__).resolve().parents[1]
+    command = run_command(root / "params" / "local-weights.yaml")
+    assert command == "calibrate run --params params/local-weights.yaml"
+    # The printed path resolves from the repository root, the folder the README runs commands in.
+    assert (root / command.split()[-1]).parent == root / "params"
+
+
+def test_gitignore_ignores_what_the_tuner_writes():
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "check-ignore", "-q", "params/local-weights.yaml"], cwd=root)
+    assert done.returncode == 0

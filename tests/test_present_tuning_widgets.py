@@ -92,6 +92,29 @@ def test_save_button_writes_a_file_that_loads_with_the_slider_weights(tuner, par
     written = params_file.parent / "local-weights.yaml"
     assert written.is_file() and "Saved to" in tuner.status.value
     assert load_params(written).scoring.weights.as_dict() == tuner.weights()
-    tuner.filename.value = "base.yaml"
+    assert "calibrate run --params" in tuner.status.value
+
+
+@pytest.mark.parametrize("name", ["../../x.yaml", "/tmp/x.yaml", "sub/x.yaml", "my weights.yaml", "..", "~/x.yaml", ""])
+def test_save_refuses_names_that_are_not_plain_file_names(tuner, params_file, name):
+    before = sorted(p.name for p in params_file.parent.iterdir())
+    tuner.filename.value = name
     tuner.save_button.click()
-    assert "Not saved" in tuner.status.value and not (params_file.parent / "base.yaml").exists()
+    assert "Not saved" in tuner.status.value
+    assert sorted(p.name for p in params_file.parent.iterdir()) == before
+    assert not (params_file.parent.parent / "x.yaml").exists()
+
+
+def test_save_names_the_file_local_and_asks_before_overwriting(tuner, params_file):
+    tuner.filename.value = "q3"
+    tuner.save_button.click()
+    written = params_file.parent / "local-q3.yaml"
+    assert written.is_file()
+    first = written.read_text(encoding="utf-8")
+    tuner.sliders["health"].value = 0.9
+    tuner.save_button.click()
+    assert "already exists" in tuner.status.value and tuner.confirm_button.layout.display != "none"
+    assert written.read_text(encoding="utf-8") == first  # not replaced yet
+    tuner.confirm_button.click()
+    assert "Saved to" in tuner.status.value and load_params(written).scoring.weights.as_dict() == tuner.weights()
+    assert tuner.confirm_button.layout.display == "none"

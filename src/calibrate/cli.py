@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the reports on a Dask cluster, e.g. tcp://host:8786 (see docs/SCALE.md)")
     p.set_defaults(handler=_cmd_run)
 
+    p = sub.add_parser("session", help="serve the live calibration session (or the weight tuner) with Voila on localhost")
+    p.add_argument("--params", type=Path, required=True, help="params YAML, e.g. params/sample.yaml")
+    p.add_argument("--port", type=int, help="port on 127.0.0.1 (default 8866, or a free one when it is taken)")
+    p.add_argument("--app", choices=("session", "tuning"), default="session",
+                   help="session: the calibration meeting (default); tuning: the weight tuner")
+    p.set_defaults(handler=_cmd_session)
+
     return parser
 
 
@@ -199,6 +206,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result = run_batch(params, **options)
     print(result.describe())
     return EXIT_OK if result.ok else EXIT_PARTIAL
+
+
+def _cmd_session(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .params import load_params
+    from .present.session import serve
+
+    serve.check_voila()
+    params = load_params(args.params)  # refuse a bad params file before starting a server
+    notebook = serve.notebook_path(args.app)
+    port = serve.free_port(args.port or 8866)
+    if args.port and port != args.port:
+        raise CalibrateError(f"Port {args.port} on 127.0.0.1 is in use. Choose another with --port, or leave it out.")
+    print(f"calibrate session: {args.app} for {params.period}, params {Path(args.params).resolve()}", file=sys.stderr)
+    print(f"Open {serve.session_url(port)} in a browser (served on this machine only; Ctrl-C stops it).", flush=True)
+    process = subprocess.Popen(serve.voila_command(notebook, port=port), env=serve.voila_env(Path(args.params)),
+                               cwd=str(notebook.parent))
+    try:
+        return EXIT_OK if process.wait() == 0 else EXIT_PARTIAL
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+        return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

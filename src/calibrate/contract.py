@@ -358,6 +358,19 @@ _SPECS = (
         key=("csm_id", "date", "text"),
         foreign_keys=(ForeignKey("csm_id", "csms", "csm_id"), ForeignKey("account_id", "accounts", "account_id")),
     ),
+    TableSpec(
+        "pre_session_notes",
+        False,
+        (
+            _c("csm_id", "id", True),
+            _c("manager_id", "id", True),
+            _c("agrees_with_model", "enum", True, values=("agree", "disagree")),
+            _c("note", "text", max_length=2000),
+        ),
+        key=("csm_id", "manager_id"),
+        foreign_keys=(ForeignKey("csm_id", "csms", "csm_id"),),
+        notes="Managers' notes written before the calibration session; shown on each CSM's card in the session app.",
+    ),
 )
 
 TABLES: dict[str, TableSpec] = {spec.name: spec for spec in _SPECS}

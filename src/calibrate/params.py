@@ -49,6 +49,8 @@ __all__ = [
     "TierCuts",
     "BatchParams",
     "FlagParams",
+    "SessionParams",
+    "DEFAULT_REASON_CODES",
     "CATEGORIES",
     "load_params",
     "params_from_mapping",
@@ -233,6 +235,30 @@ class BatchParams:
     seed: int = 20261
 
 
+DEFAULT_REASON_CODES = {
+    "evidence_outweighs_score": "Evidence the score does not capture",
+    "book_difficulty": "Book harder or easier than the score allows",
+    "data_quality": "Data missing or wrong for this CSM",
+    "role_scope": "Role or book changed during the quarter",
+    "manager_context": "Manager context agreed by the room",
+    "consistency": "Consistency with peers at the same level",
+}
+_REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class SessionParams:
+    """The live calibration session (``calibrate session``).
+
+    ``reason_codes`` maps a short code (lower case, digits, ``_``) to the
+    plain label the room picks from; every final rating set in the session
+    needs one. ``minutes_per_csm`` is the time box shown on each CSM's card.
+    """
+
+    reason_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REASON_CODES))
+    minutes_per_csm: float = 5.0
+
+
 @dataclass(frozen=True)
 class Params:
     """Everything a run needs besides the data. Build with ``load_params``."""
@@ -254,6 +280,7 @@ class Params:
     capacity: CapacityParams = field(default_factory=CapacityParams)
     batch: BatchParams = field(default_factory=BatchParams)
     flags: FlagParams = field(default_factory=FlagParams)
+    session: SessionParams = field(default_factory=SessionParams)
     source: str = field(default="", compare=False)
 
     @property
@@ -472,6 +499,15 @@ def _check_values(p: Params) -> None:
         fail("batch.workers", ">= 0 (0 means one per CPU core)", p.batch.workers)
     if p.batch.notebook_timeout_seconds <= 0:
         fail("batch.notebook_timeout_seconds", "> 0", p.batch.notebook_timeout_seconds)
+    if not p.session.reason_codes:
+        fail("session.reason_codes", "a mapping of at least one code to its label", p.session.reason_codes)
+    for code, label in p.session.reason_codes.items():
+        if not _REASON_CODE.match(code):
+            fail(f"session.reason_codes.{code}", "keyed by a short code of lower-case letters, digits and _", code)
+        if not label.strip():
+            fail(f"session.reason_codes.{code}", "a non-empty label the room reads", label)
+    if p.session.minutes_per_csm <= 0:
+        fail("session.minutes_per_csm", "> 0", p.session.minutes_per_csm)
     for table, mapping in p.column_map.items():
         from .contract import TABLES
 

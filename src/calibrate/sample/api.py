@@ -17,6 +17,7 @@ from .generate import build_accounts, plan_handovers, simulate_arr, simulate_hea
 from .people import build_evidence, build_ratings
 from .planted import ensure_inherited_share, guard_books, prepare_scenarios, script_arr, script_health
 from .roster import build_roster
+from .session_notes import build_pre_session_notes
 from .summary import SampleSummary, build_summary, readme_text
 from .timeline import build_timeline
 from .world import World, random_streams
@@ -26,7 +27,7 @@ __all__ = ["generate_sample"]
 
 TABLE_ORDER = (
     "csms", "accounts", "ownership", "arr", "health", "activities", "renewals", "tickets", "surveys",
-    "onboarding", "ai_flags", "ai_drafts", "manager_ratings", "evidence",
+    "onboarding", "ai_flags", "ai_drafts", "manager_ratings", "evidence", "pre_session_notes",
 )
 
 
@@ -124,6 +125,7 @@ def generate_sample(
         "ai_drafts": drafts,
         "manager_ratings": ratings,
         "evidence": evidence,
+        "pre_session_notes": build_pre_session_notes(world, ratings),
     }
     lookups = {
         "account_id": pa.array(world.accounts["account_id"].to_numpy(), pa.string()),

@@ -21,6 +21,8 @@ import datetime as dt
 import getpass
 import json
 import os
+import re
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Mapping
@@ -29,10 +31,51 @@ from ...errors import ParamsError
 from ...params import CATEGORIES, load_params
 from .model import check_weights, weight_shares
 
-__all__ = ["save_weights", "HEADER_MARK", "PROTECTED_NAMES"]
+__all__ = ["save_weights", "weights_target", "run_command", "HEADER_MARK", "PROTECTED_NAMES", "LOCAL_PREFIX"]
 
 HEADER_MARK = "# Category weights saved by the weight tuner (calibrate.present.tuning)."
 PROTECTED_NAMES = ("base.yaml",)
+LOCAL_PREFIX = "local-"
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+
+
+def weights_target(folder: str | Path, name: str) -> Path:
+    """The file "Save weights" may write: ``folder / local-<name>.yaml``, or a ``ParamsError``.
+
+    ``name`` must be a plain file name (letters, digits, ``_``, ``.``, ``-``;
+    no folder, no ``..``, no absolute path, no space): the tuner is served to
+    other people by Voila, so the box must never name a file outside the
+    params folder. ``local-`` is put in front when missing (``.gitignore``
+    ignores ``params/local*.yaml``) and ``.yaml`` at the end.
+    """
+    text = str(name).strip()
+    if not text:
+        raise ParamsError("Type a file name for the weights, e.g. local-weights.yaml.")
+    if "/" in text or "\\" in text or text.startswith("~") or Path(text).is_absolute() or ".." in text:
+        raise ParamsError(f"The weights file name must be a plain file name, saved in {folder}. Got {text!r}, which "
+                          "names a folder or a path; type a name such as local-weights.yaml.")
+    if not _PLAIN_NAME.match(text):
+        raise ParamsError(f"The weights file name may use letters, digits, '_', '.' and '-' only (no spaces). Got "
+                          f"{text!r}; try {re.sub(r'[^A-Za-z0-9_.-]+', '-', text).strip('-.') or 'local-weights'}.yaml.")
+    stem = text[:-5] if text.lower().endswith(".yaml") else text[:-4] if text.lower().endswith(".yml") else text
+    if not stem.startswith(LOCAL_PREFIX):
+        stem = LOCAL_PREFIX + stem
+    return Path(folder) / f"{stem}.yaml"
+
+
+def _repo_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "params").is_dir():
+            return folder
+    return None
+
+
+def run_command(written: str | Path) -> str:
+    """``calibrate run --params <file>`` with the path as typed from the repository root (absolute elsewhere)."""
+    path = Path(written).resolve()
+    root = _repo_root(path.parent)
+    shown = path.relative_to(root).as_posix() if root is not None else str(path)
+    return f"calibrate run --params {shlex.quote(shown)}"
 
 
 def _who() -> str:

@@ -25,7 +25,7 @@ from ...params import CATEGORIES
 from ..escape import escape_text, is_missing
 from ..tables import note_html, table_html
 from .model import CATEGORY_LABELS, TuningComparison, TuningSession, weight_shares
-from .save import save_weights
+from .save import run_command, save_weights, weights_target
 
 __all__ = ["WeightTuner", "weight_tuner", "tuner_table", "validity_table_html", "DEFAULT_FILENAME"]
 
@@ -151,17 +151,24 @@ class WeightTuner(widgets.VBox):
         self.save_button = widgets.Button(description="Save weights", button_style="primary",
                                           tooltip="Write a params file that extends the current one")
         self.filename = widgets.Text(value=filename, description="File", placeholder=DEFAULT_FILENAME)
+        self.confirm_button = widgets.Button(description="Yes, replace it", button_style="warning",
+                                             tooltip="Replace the existing file with these weights",
+                                             layout=widgets.Layout(display="none"))
+        self._confirming: Path | None = None
         self.last: TuningComparison | None = None
         self._holding = False
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
         self.reset_button.on_click(lambda _button: self.reset())
         self.save_button.on_click(lambda _button: self.save())
+        self.confirm_button.on_click(lambda _button: self.save(confirmed=True))
+        self.filename.observe(lambda _change: self._cancel_confirm(), names="value")
         rows = [widgets.HBox([self.sliders[c], self.shares[c]]) for c in CATEGORIES]
         super().__init__(children=[
             widgets.HTML(_CSS + "<b>Category weights</b> (relative; the share of the total is shown beside each)"),
             *rows,
-            widgets.HBox([self.reset_button, self.filename, self.save_button]),
+            widgets.HBox([self.reset_button, self.filename, self.save_button, self.confirm_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.status, self.summary, self.table, self.validity,
         ])
         self.add_class("cal-tuner")
@@ -208,19 +215,39 @@ class WeightTuner(widgets.VBox):
         self.update()
 
     def target_path(self) -> Path:
-        """The file name from the Text box, relative to the params file's folder."""
-        name = Path(self.filename.value.strip() or DEFAULT_FILENAME).expanduser()
-        return name if name.is_absolute() else self.params_path.parent / name
+        """The file the Text box names: ``local-<name>.yaml`` in the params file's folder (``weights_target``)."""
+        return weights_target(self.params_path.parent, self.filename.value)
 
-    def save(self) -> Path | None:
-        """Save the current weights (``save_weights``); the status line says where, or why not."""
-        target = self.target_path()
+    def _cancel_confirm(self) -> None:
+        self._confirming = None
+        self.confirm_button.layout.display = "none"
+
+    def save(self, *, confirmed: bool = False) -> Path | None:
+        """Save the current weights (``save_weights``); the status line says where, or why not.
+
+        An existing file is replaced only after "Yes, replace it" is clicked
+        for that same file.
+        """
         try:
-            written = save_weights(self.weights(), target, base=self.params_path)
+            target = self.target_path()
+        except CalibrateError as exc:
+            self._cancel_confirm()
+            self.status.value = note_html(f"Not saved: {exc}", kind="warning")
+            return None
+        if target.exists() and not (confirmed and self._confirming == target):
+            self._confirming = target
+            self.confirm_button.layout.display = ""
+            self.status.value = note_html(f"{target.name} already exists in {target.parent}. Click \"Yes, replace it\" "
+                                          "to overwrite it, or type another name.", kind="warning")
+            return None
+        self._cancel_confirm()
+        try:
+            written = save_weights(self.weights(), target, base=self.params_path, overwrite=True)
         except (CalibrateError, OSError) as exc:
             self.status.value = note_html(f"Not saved: {exc}", kind="warning")
             return None
-        self.status.value = note_html(f"Saved to {written}. Run the next batch with: calibrate run --params {written}")
+        self.status.value = note_html(f"Saved to {written}. Run the next batch from the repository folder with: "
+                                      f"{run_command(written)}")
         return written
 
 
