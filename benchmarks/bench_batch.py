@@ -55,7 +55,7 @@ def _naive_notebook(target: Path, *, params_path: str, data_dir: str, csm_id: st
             ))
             cells.append(nbformat.v4.new_code_cell(
                 f"import sys\nsys.path.insert(0, {str(HERE)!r})\nfrom naive_support import prepare_alone\n"
-                "bundle_dir, csm_key = prepare_alone(params_path, data_dir, csm_id)"
+                "bundle_dir, _csm_key = prepare_alone(params_path, data_dir, csm_id)"
             ))
         else:
             cells.append(cell)

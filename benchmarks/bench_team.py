@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import pickle
 import tempfile
 import time
 from pathlib import Path
@@ -95,13 +94,18 @@ def render(report, out_dir: Path) -> Path:
     import papermill
 
     from calibrate.batch.execute import resolve_kernel_name
-    from calibrate.batch.templates import convert_template
     from calibrate.present.html import notebook_to_html
 
+    from calibrate.batch.bundle import write_bundle
+    from calibrate.batch.prepare import PreparedBatch
+    from calibrate.periods import parse_period
+    from calibrate.present.bundle import template_path
+
     bundle = out_dir / "bundle"
-    bundle.mkdir(parents=True, exist_ok=True)
-    (bundle / "leadership.pkl").write_bytes(pickle.dumps({"team_calibration": report, "flag_validation": None}))
-    template = convert_template("team_calibration", bundle / "templates" / "team_calibration.ipynb")
+    prepared = PreparedBatch(scores=report.scores_table, csm_slices={}, team=None,
+                             leadership={"team_calibration": report, "flag_validation": None})
+    write_bundle(prepared, bundle, period=parse_period(report.period))
+    template = template_path(bundle, "team_calibration")
     executed = out_dir / "team_calibration.ipynb"
     kernel, _ = resolve_kernel_name("calibrate")
     papermill.execute_notebook(str(template), str(executed), parameters={"bundle_dir": str(bundle), "period": report.period},

@@ -18,7 +18,8 @@ from pathlib import Path
 
 def prepare_alone(params_path: str, data_dir: str, csm_id: str) -> tuple[str, str]:
     from calibrate.batch.period import compute_history
-    from calibrate.batch.prepare import PreparedBatch, write_bundle
+    from calibrate.batch.bundle import write_bundle
+    from calibrate.batch.prepare import PreparedBatch
     from calibrate.load import load_dataset
     from calibrate.params import load_params
     from calibrate.present.review import build_csm_reviews

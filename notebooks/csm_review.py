@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -12,20 +12,24 @@
 # ---
 
 # %% [markdown]
-# <!-- Per-CSM quarterly review. Run by the batch (calibrate run); loads only this CSM's slice and team aggregates. -->
+# <!-- Per-CSM quarterly review: run by the batch (calibrate run) or on its own with papermill or JupyterLab. It shows only this CSM's figures and team aggregates. -->
 
 # %% tags=["parameters"]
-bundle_dir = ""
-csm_key = ""
-period = ""
+params_path = "params/sample.yaml"  # the params file (found from here or any folder above)
+period = ""  # a quarter such as 2026-Q3; empty: the params file's period
+csm_id = "CSM-001"  # whose review
+data_dir = ""  # a folder of exports; empty: the params file's data_dir
+bundle_dir = ""  # a prepared bundle to use as is; empty: reuse the matching one in reports/<period>/bundle or prepare it
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from calibrate import present
+from calibrate.batch.notebook import open_report
 from calibrate.present import narrative as story
 from calibrate.present import review as rv
 
-review = present.load_csm_slice(bundle_dir, csm_key)
-team = present.load_team(bundle_dir)
+opened = open_report("csm_review", params_path=params_path, period=period, csm_id=csm_id, data_dir=data_dir, bundle_dir=bundle_dir)
+review, team = opened.content, opened.team
 
 # %%
 # Draft the narrative and stop the report if any number, name or claim is not in this CSM's evidence.
@@ -126,3 +130,6 @@ rv.show_narrative(draft)
 
 # %%
 rv.show_team_reference(team)
+
+# %%
+opened.show_record()

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -12,16 +12,21 @@
 # ---
 
 # %% [markdown]
-# <!-- Did AI flags predict churn and escalations? (leadership only). Run by the batch (calibrate run). -->
+# <!-- Did AI flags predict churn and escalations? (leadership only): run by the batch (calibrate run) or on its own with papermill or JupyterLab. -->
 
 # %% tags=["parameters"]
-bundle_dir = ""
-period = ""
+params_path = "params/sample.yaml"  # the params file (found from here or any folder above)
+period = ""  # a quarter such as 2026-Q3; empty: the params file's period
+data_dir = ""  # a folder of exports; empty: the params file's data_dir
+bundle_dir = ""  # a prepared bundle to use as is; empty: reuse the matching one in reports/<period>/bundle or prepare it
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from calibrate import present
+from calibrate.batch.notebook import open_report
 
-report = present.load_leadership(bundle_dir)["flag_validation"]
+opened = open_report("flag_validation", params_path=params_path, period=period, data_dir=data_dir, bundle_dir=bundle_dir)
+report = opened.content
 
 # %%
 present.show_title(report.title, report.subtitle, badge="Leadership only")
@@ -109,3 +114,6 @@ present.show_table(report.response, empty_note="No response figures: there were 
 present.show_note(report.validity_note, kind="warning")
 present.show_text(report.validity_summary)
 present.show_table(report.validity, empty_note="Score validity needs at least two scored quarters in a row.")
+
+# %%
+opened.show_record()

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -12,16 +12,21 @@
 # ---
 
 # %% [markdown]
-# <!-- Cross-team calibration report (leadership only). Run by the batch (calibrate run). -->
+# <!-- Cross-team calibration report (leadership only): run by the batch (calibrate run) or on its own with papermill or JupyterLab. -->
 
 # %% tags=["parameters"]
-bundle_dir = ""
-period = ""
+params_path = "params/sample.yaml"  # the params file (found from here or any folder above)
+period = ""  # a quarter such as 2026-Q3; empty: the params file's period
+data_dir = ""  # a folder of exports; empty: the params file's data_dir
+bundle_dir = ""  # a prepared bundle to use as is; empty: reuse the matching one in reports/<period>/bundle or prepare it
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from calibrate import present
+from calibrate.batch.notebook import open_report
 
-report = present.load_leadership(bundle_dir)["team_calibration"]
+opened = open_report("team_calibration", params_path=params_path, period=period, data_dir=data_dir, bundle_dir=bundle_dir)
+report = opened.content
 notes = report.notes
 
 # %%
@@ -204,3 +209,6 @@ present.show_table(
     caption="Training needs shared across the team.",
     empty_note="No shared training need this quarter.",
 )
+
+# %%
+opened.show_record()

@@ -1,10 +1,9 @@
-import pickle
-
 import pandas as pd
 import pytest
 
 from batch_helpers import ACCOUNTS, HOSTILE_NAMES, tiny_dataset
-from calibrate.batch.prepare import PreparedBatch, assign_keys, check_prepared, default_prepare, team_figures, write_bundle
+from calibrate.batch.bundle import write_bundle
+from calibrate.batch.prepare import PreparedBatch, assign_keys, check_prepared, default_prepare, team_figures
 from calibrate.errors import ReportError
 from calibrate.params import Params
 from calibrate.present.bundle import load_csm_slice, load_leadership, load_team
@@ -39,22 +38,37 @@ def test_team_figures_are_quartiles_and_hidden_for_small_teams():
     assert pd.isna(team_figures(scores, ["x"], min_csms=6).iloc[0]["median"])
 
 
+def _folder_text(folder):
+    """Every JSON text and every Parquet cell under ``folder`` as one string (Parquet files are compressed)."""
+    texts = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".json":
+            texts.append(path.read_text())
+        elif path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            texts.append(frame.to_csv() + " ".join(map(str, frame.index)))
+    return "\n".join(texts)
+
+
 def test_bundle_files_are_per_csm_and_private(tmp_path, prepared):
-    info = write_bundle(prepared, tmp_path, period=Params().quarter)
+    info = write_bundle(prepared, tmp_path / "bundle", period=Params().quarter)
+    bundle = info.path
     assert set(info.csm_keys) == set(HOSTILE_NAMES)
+    assert not list(bundle.rglob("*.pkl"))
     for csm_id, key in info.csm_keys.items():
-        raw = (tmp_path / "csm" / f"{key}.pkl").read_bytes()
+        text = _folder_text(bundle / "csm" / key)
+        assert any(a in text for a, (owner, *_rest) in ACCOUNTS.items() if owner == csm_id)  # the folder holds the book
         for other in set(HOSTILE_NAMES) - {csm_id}:
-            assert other.encode() not in raw and HOSTILE_NAMES[other].encode() not in raw
-        assert load_csm_slice(tmp_path, key).csm_id == csm_id
-    team_raw = (tmp_path / "team.pkl").read_bytes()
-    assert not any(i.encode() in team_raw or n.encode() in team_raw for i, n in HOSTILE_NAMES.items())
-    assert len(load_leadership(tmp_path).scores) == 3 and load_team(tmp_path).n_csms == 3
-    assert (tmp_path / "templates" / "csm_review.ipynb").is_file()
+            assert other not in text and HOSTILE_NAMES[other] not in text
+        assert load_csm_slice(bundle, key).csm_id == csm_id
+    team_text = _folder_text(bundle / "team")
+    assert not any(i in team_text or n in team_text for i, n in HOSTILE_NAMES.items())
+    assert len(load_leadership(bundle).scores) == 3 and load_team(bundle).n_csms == 3
+    assert (bundle / "templates" / "csm_review.ipynb").is_file()
 
 
 def test_loading_a_missing_or_traversing_slice_fails_clearly(tmp_path):
-    with pytest.raises(ReportError, match="no slice"):
+    with pytest.raises(ReportError, match="no review for CSM key"):
         load_csm_slice(tmp_path, "nobody")
     with pytest.raises(ReportError, match="not a bundle key"):
         load_csm_slice(tmp_path, "../team")

@@ -48,7 +48,7 @@ def test_one_failure_does_not_stop_the_others(first_run):
     out = root / "2026-Q3"
     assert not result.ok and result.exit_code == 1
     assert [s.csm_id for s in result.failed] == [BROKEN]
-    assert "no slice" in result.failed[0].error
+    assert "no review for CSM key" in result.failed[0].error
     for csm_id in set(HOSTILE_NAMES) - {BROKEN}:
         assert (out / "csm" / f"{csm_id}.html").is_file()
     assert not (out / "csm" / f"{BROKEN}.html").exists()
@@ -59,7 +59,7 @@ def test_one_failure_does_not_stop_the_others(first_run):
 def test_index_shows_the_failure_and_links_the_rest(first_run):
     root, result, _ = first_run
     page = (root / "2026-Q3" / "index.html").read_text()
-    assert "1 of 5 reports failed" in page and "no slice" in page
+    assert "1 of 5 reports failed" in page and "no review for CSM key" in page
     assert 'href="team_calibration.html"' in page and 'href="csm/csm-alpha-7.html"' in page
     assert "Leadership only" in page
 
@@ -81,7 +81,8 @@ def test_executed_notebooks_record_only_plain_parameters(first_run):
     root, _, _ = first_run
     nb = nbformat.read(str(root / "2026-Q3" / "notebooks" / "csm_csm-alpha-7.ipynb"), as_version=4)
     params = nb.metadata.papermill.parameters
-    assert set(params) == {"bundle_dir", "csm_key", "period"}
+    assert set(params) == {"params_path", "period", "csm_id", "data_dir", "bundle_dir"}
+    assert params["csm_id"] == "csm-alpha-7"
     assert all(isinstance(v, str) for v in params.values())
     injected = "\n".join(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert not any(name.splitlines()[0] in injected for name in HOSTILE_NAMES.values())
@@ -96,7 +97,7 @@ def test_pages_are_offline_and_escape_hostile_names(first_run):
         assert not REMOTE.findall(text), page
         assert "<script" not in text.lower(), page
         if page.name != "index.html":  # the index may quote a failed cell's traceback
-            assert "load_csm_slice" not in text and "present.show_" not in text, page  # code hidden
+            assert "open_report" not in text and "present.show_" not in text, page  # code hidden
     alpha = (root / "2026-Q3" / "csm" / "csm-alpha-7.html").read_text()
     assert html.escape(HOSTILE_NAMES["csm-alpha-7"]) in alpha
     assert "<svg" in alpha  # the chart is drawn inline
@@ -114,13 +115,27 @@ def test_no_per_csm_page_names_another_csm(first_run):
                 assert form not in text, (csm_id, other)
 
 
-def test_bundle_is_gone_and_no_temp_files_remain(first_run):
+@pytest.mark.slow
+def test_bundle_is_kept_and_an_executed_notebook_reruns(first_run, tmp_path):
     root, _, _ = first_run
-    nb = nbformat.read(str(root / "2026-Q3" / "notebooks" / "team_calibration.ipynb"), as_version=4)
+    period_dir = root / "2026-Q3"
+    nb = nbformat.read(str(period_dir / "notebooks" / "csm_csm-alpha-7.ipynb"), as_version=4)
     from pathlib import Path
 
-    assert not Path(nb.metadata.papermill.parameters["bundle_dir"]).exists()
-    assert not [p for p in (root / "2026-Q3").rglob("*") if p.name.startswith(".")]
+    bundle = Path(nb.metadata.papermill.parameters["bundle_dir"])
+    assert bundle == period_dir / "bundle" and (bundle / "bundle.json").is_file()
+    assert not list(bundle.rglob("*.pkl"))
+    assert not [p for p in period_dir.rglob("*") if p.name.startswith(".")]
+    # The notebook the index links to runs again as it is (its injected parameters point at the kept bundle).
+    import papermill
+
+    again = tmp_path / "again.ipynb"
+    papermill.execute_notebook(str(period_dir / "notebooks" / "csm_csm-alpha-7.ipynb"), str(again),
+                               kernel_name="calibrate", progress_bar=False, cwd=str(tmp_path))
+    rerun = nbformat.read(str(again), as_version=4)
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in rerun.cells for o in c.get("outputs", []))
+    assert html.escape(HOSTILE_NAMES["csm-alpha-7"]) in shown
+
 
 
 def test_resume_reruns_only_the_failed_report(first_run):

@@ -2,6 +2,7 @@ import ast
 
 import pytest
 
+from calibrate.batch.notebook import PARAMETERS
 from calibrate.batch.templates import TEMPLATES, default_templates_dir, read_template
 from calibrate.errors import ReportError
 
@@ -18,14 +19,15 @@ def test_template_has_a_parameters_cell_and_no_logic(name):
     assert found == [], f"{name} holds logic: {found}"
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
-    assigned = {t.id for node in ast.parse(params[0].source).body for t in node.targets}
-    expected = {"bundle_dir", "period"} | ({"csm_key"} if TEMPLATES[name].per_csm else set())
-    assert assigned == expected
+    # What open_report accepts (and refuses beyond) is what the notebook's parameters cell declares.
+    assigned = [t.id for node in ast.parse(params[0].source).body for t in node.targets]
+    assert tuple(assigned) == PARAMETERS[name]
+    assert ("csm_id" in assigned) == TEMPLATES[name].per_csm
 
 
 def test_per_csm_template_never_loads_the_leadership_view():
     source = (default_templates_dir() / "csm_review.py").read_text()
-    assert "load_leadership" not in source and "load_csm_slice" in source
+    assert "load_leadership" not in source and 'open_report("csm_review"' in source
 
 
 def test_missing_template_says_where_it_looked(tmp_path):

@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="the team_statistics CSV to write (or a folder for it)")
     p.set_defaults(handler=_cmd_team)
 
+    p = sub.add_parser("prepare", help="prepare the bundle every report notebook reads (kept; reused while inputs and params match)")
+    _common_run_args(p)
+    p.add_argument("--out", type=Path, help="bundle folder (default: <output_dir>/<period>/bundle)")
+    p.add_argument("--force", action="store_true", help="prepare again even when a matching bundle is there")
+    p.set_defaults(handler=_cmd_prepare)
+
     p = sub.add_parser("run", help="the quarterly batch: validate, score, render every report")
     _common_run_args(p)
     p.add_argument("--out", type=Path, help="reports folder (default: output_dir from params)")
@@ -178,6 +184,27 @@ def _cmd_team(args: argparse.Namespace) -> int:
     params = _load_params(args.params, data=args.data, period=args.period)
     path = team_command(params, out=args.out)
     print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from .batch.bundle import ensure_bundle
+    from .batch.period import prepare_period
+    from .load import load_dataset
+
+    params = _load_params(args.params, data=args.data, period=args.period)
+    _say("validating the input folder")
+    dataset = load_dataset(
+        params.data_path(), column_map=params.column_map, money_format=params.money_format, progress=_say
+    )
+    info, _ = ensure_bundle(
+        params, dataset=dataset, bundle_dir=args.out, prepare_fn=partial(prepare_period, progress=_say), force=args.force,
+        say=_say, origin={"params_path": params.source, "data_dir": str(dataset.data_dir or params.data_path())},
+    )
+    state = "reused" if info.reused else "written"
+    print(f"Bundle for {params.quarter.label} {state}: {info.path} (key {info.key[:12]}, {len(info.csm_keys)} CSMs).")
     return EXIT_OK
 
 

@@ -15,15 +15,18 @@
 # <!-- Per-CSM quarterly review. Run by the batch (calibrate run); loads only this CSM's slice. -->
 
 # %% tags=["parameters"]
-bundle_dir = ""
-csm_key = ""
+params_path = ""
 period = ""
+csm_id = ""
+data_dir = ""
+bundle_dir = ""
 
 # %%
 from calibrate import present
+from calibrate.batch.notebook import open_report
 
-review = present.load_csm_slice(bundle_dir, csm_key)
-team = present.load_team(bundle_dir)
+opened = open_report("csm_review", params_path=params_path, period=period, csm_id=csm_id, data_dir=data_dir, bundle_dir=bundle_dir)
+review, team = opened.content, opened.team
 
 # %%
 present.show_title(review.name, f"Quarterly review, {period}")

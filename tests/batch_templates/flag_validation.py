@@ -15,13 +15,16 @@
 # <!-- Did AI flags predict churn and escalations? (leadership only). Run by the batch (calibrate run). -->
 
 # %% tags=["parameters"]
-bundle_dir = ""
+params_path = ""
 period = ""
+data_dir = ""
+bundle_dir = ""
 
 # %%
 from calibrate import present
+from calibrate.batch.notebook import open_report
 
-view = present.load_leadership(bundle_dir)
+view = open_report("flag_validation", params_path=params_path, period=period, data_dir=data_dir, bundle_dir=bundle_dir).content
 
 # %%
 present.show_title("AI flag validation", f"Flags raised in {period}", badge="Leadership only")

@@ -15,13 +15,16 @@
 # <!-- Cross-team calibration report (leadership only). Run by the batch (calibrate run). -->
 
 # %% tags=["parameters"]
-bundle_dir = ""
+params_path = ""
 period = ""
+data_dir = ""
+bundle_dir = ""
 
 # %%
 from calibrate import present
+from calibrate.batch.notebook import open_report
 
-view = present.load_leadership(bundle_dir)
+view = open_report("team_calibration", params_path=params_path, period=period, data_dir=data_dir, bundle_dir=bundle_dir).content
 
 # %%
 present.show_title("Team calibration", f"All CSMs, {period}", badge="Leadership only")

@@ -6,7 +6,8 @@ seam where the scoring stage plugs in its ``compute_period``.
 
 from .execute import NotebookJob, execute_job, resolve_kernel_name
 from .manifest import NotebookStatus, read_manifest
-from .prepare import BundleInfo, PreparedBatch, PrepareFn, check_prepared, default_prepare, team_figures, write_bundle
+from .bundle import BundleInfo, ensure_bundle, write_bundle
+from .prepare import PreparedBatch, PrepareFn, check_prepared, default_prepare, team_figures
 from .runner import BatchResult, LoadFn, load_with_contract, run_batch
 from .templates import TEMPLATES, ReportTemplate
 
@@ -22,6 +23,7 @@ __all__ = [
     "check_prepared",
     "team_figures",
     "write_bundle",
+    "ensure_bundle",
     "NotebookJob",
     "NotebookStatus",
     "execute_job",

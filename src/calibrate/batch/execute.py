@@ -101,14 +101,14 @@ def warm_up(kernel_name: str | None = None) -> int:
 
 def _draw_charts_first(job: NotebookJob) -> None:
     """A per-CSM review's charts are drawn here, in the warm worker, before its kernel starts."""
-    if job.csm_id is None or "bundle_dir" not in job.parameters or "csm_key" not in job.parameters:
+    if job.csm_id is None or not job.parameters.get("bundle_dir") or not job.job_id.startswith("csm/"):
         return
     from ..present.bundle import csm_slice_path
     from ..present.review.charts import draw_slice_charts
 
-    path = csm_slice_path(str(job.parameters["bundle_dir"]), str(job.parameters["csm_key"]))
-    if path.is_file():
-        draw_slice_charts(path)
+    bundle_dir, csm_key = str(job.parameters["bundle_dir"]), job.job_id.split("/", 1)[1]
+    if (csm_slice_path(bundle_dir, csm_key) / "part.json").is_file():
+        draw_slice_charts(bundle_dir, csm_key)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ The seam between computing and rendering is ``PrepareFn``::
     prepare_fn(dataset, params, period) -> PreparedBatch
 
 ``run_batch`` calls it once, before anything is written under ``reports/``,
-then ``write_bundle`` pickles each part to its own file (layout in
-``calibrate.present.bundle``). A per-CSM notebook opens only its own slice
+then ``batch.bundle.write_bundle`` stores each part in its own folder as
+typed JSON and Parquet (layout in ``calibrate.present.bundle``). A per-CSM notebook opens only its own slice
 file plus the team aggregates, so one CSM's report cannot show another's
 figures even by mistake in a template.
 
@@ -17,9 +17,6 @@ function built on ``compute_period``.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -30,21 +27,10 @@ from ..dataset import Dataset
 from ..errors import ReportError
 from ..params import Params
 from ..periods import Period
-from ..present.bundle import (
-    BUNDLE_FORMAT,
-    CsmSlice,
-    LeadershipView,
-    TeamAggregates,
-    csm_slice_path,
-    leadership_path,
-    team_path,
-    template_path,
-)
+from ..present.bundle import CsmSlice, LeadershipView, TeamAggregates
 from ..present.escape import safe_key
-from .atomic import write_bytes_atomic, write_text_atomic
-from .templates import TEMPLATES, convert_template
 
-__all__ = ["PreparedBatch", "PrepareFn", "BundleInfo", "default_prepare", "check_prepared", "write_bundle", "team_figures", "assign_keys"]
+__all__ = ["PreparedBatch", "PrepareFn", "default_prepare", "check_prepared", "team_figures", "assign_keys"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +42,7 @@ class PreparedBatch:
     scores : DataFrame
         One row per CSM, at least ``csm_id`` and ``name``; written as ``scores.csv``.
     csm_slices : mapping
-        ``csm_id -> slice object`` holding only that CSM's data (any picklable object).
+        ``csm_id -> slice object`` holding only that CSM's data (storable in a bundle: see ``present.codec``).
     team : object
         Aggregates every per-CSM review may show (medians, percentiles; no names or ids).
     leadership : object
@@ -80,14 +66,6 @@ class PreparedBatch:
 
 
 PrepareFn = Callable[[Dataset, Params, Period], PreparedBatch]
-
-
-@dataclass(frozen=True)
-class BundleInfo:
-    """Where a written bundle lives and which key each CSM got."""
-
-    path: Path
-    csm_keys: Mapping[str, str]
 
 
 def team_figures(
@@ -220,34 +198,3 @@ def assign_keys(csm_ids: Iterable[str]) -> dict[str, str]:
         taken.add(key.lower())
         keys[csm_id] = key
     return keys
-
-
-def write_bundle(
-    prepared: PreparedBatch,
-    bundle_dir: str | Path,
-    *,
-    period: Period,
-    templates_dir: str | Path | None = None,
-) -> BundleInfo:
-    """Pickle ``prepared`` into ``bundle_dir`` (layout: ``calibrate.present.bundle``).
-
-    Also converts every template to ``templates/<name>.ipynb``. Returns the
-    ``csm_id -> csm_key`` map (see ``assign_keys``).
-    """
-    bundle_dir = Path(bundle_dir)
-    keys = assign_keys(prepared.scores["csm_id"].astype(str))
-    for csm_id, key in keys.items():
-        if csm_id in prepared.csm_slices:
-            write_bytes_atomic(csm_slice_path(bundle_dir, key), pickle.dumps(prepared.csm_slices[csm_id], protocol=5))
-    write_bytes_atomic(team_path(bundle_dir), pickle.dumps(prepared.team, protocol=5))
-    write_bytes_atomic(leadership_path(bundle_dir), pickle.dumps(prepared.leadership, protocol=5))
-    for name in TEMPLATES:
-        convert_template(name, template_path(bundle_dir, name), templates_dir=templates_dir)
-    meta = {
-        "format": BUNDLE_FORMAT,
-        "period": period.label,
-        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "n_csms": len(keys),
-    }
-    write_text_atomic(bundle_dir / "bundle.json", json.dumps(meta, indent=2) + "\n")
-    return BundleInfo(path=bundle_dir, csm_keys=keys)

@@ -1,26 +1,29 @@
-"""``run_batch``: validate, prepare once, run every notebook in parallel, index the results.
+"""``run_batch``: validate, prepare once (or reuse the kept bundle), run every notebook in parallel, index the results.
 
 Order of work, and why:
 
-1. Load and validate the data, then call ``prepare_fn`` and write the bundle
-   to a temporary folder. Any ``CalibrateError`` here stops the run before a
-   byte is written under ``reports/``; an earlier period folder stays as it was.
-2. Create ``reports/<period>/``; write ``scores.csv`` (and extra CSVs) and a
-   manifest saying the run has started.
+1. Load and validate the data, then ``batch.bundle.ensure_bundle``: reuse the
+   prepared bundle at ``reports/<period>/bundle`` when its key (input hashes,
+   params hash, code) matches, else call ``prepare_fn`` and write it there.
+   Any ``CalibrateError`` here stops the run before a byte is written under
+   ``reports/``; an earlier period folder stays as it was.
+2. Write ``scores.csv`` (and extra CSVs) and a manifest saying the run has started.
 3. Run the notebooks (leadership reports first, then one review per CSM) in a
    process pool; a failed notebook is recorded and the others carry on. The
    manifest and index are rewritten as results arrive, so an interrupted run
    can be resumed.
-4. Write the final manifest and ``index.html``; delete the bundle (it holds
-   every CSM's data and must not sit in a folder that is shared).
+4. Write the final manifest and ``index.html``. The bundle is kept: the
+   executed notebooks the index links to read it when someone re-runs them
+   (it holds every CSM's data, like the team report: share only the
+   per-CSM pages, never the period folder).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +39,8 @@ from .consistency import check_same_run, input_fingerprint
 from .execute import JobOutput, NotebookJob, resolve_kernel_name, run_job, warm_up, write_job_output
 from .index import render_index
 from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
-from .prepare import PreparedBatch, PrepareFn, check_prepared, write_bundle
+from .bundle import default_bundle_dir, stage_bundle
+from .prepare import PreparedBatch, PrepareFn, check_prepared
 from .templates import TEMPLATES
 
 __all__ = ["BatchResult", "LoadFn", "run_batch", "load_with_contract"]
@@ -104,7 +108,9 @@ def _worker_count(workers: int | None, params: Params, n_jobs: int) -> int:
 
 
 def _build_jobs(prepared: PreparedBatch, csm_keys: dict[str, str], *, bundle: Path, out_dir: Path,
-                period: str, kernel_name: str, timeout: int) -> list[NotebookJob]:
+                period: str, kernel_name: str, timeout: int, params_path: str = "", data_dir: str = "") -> list[NotebookJob]:
+    # The parameters a person would type (see the notebooks' parameters cells), plus the bundle to use as is.
+    common = {"params_path": params_path, "period": period, "data_dir": data_dir, "bundle_dir": str(bundle)}
     jobs = []
     for name, spec in TEMPLATES.items():
         if spec.per_csm:
@@ -112,7 +118,7 @@ def _build_jobs(prepared: PreparedBatch, csm_keys: dict[str, str], *, bundle: Pa
         jobs.append(NotebookJob(
             job_id=name, template=name, label=spec.title, input_path=str(template_path(bundle, name)),
             out_dir=str(out_dir), notebook=f"notebooks/{name}.ipynb", html=f"{name}.html",
-            parameters={"bundle_dir": str(bundle), "period": period}, leadership_only=spec.leadership_only,
+            parameters=dict(common), leadership_only=spec.leadership_only,
             kernel_name=kernel_name, timeout_seconds=timeout, cwd=str(bundle),
         ))
     names = dict(zip(prepared.scores["csm_id"].astype(str), prepared.scores["name"]))
@@ -121,7 +127,7 @@ def _build_jobs(prepared: PreparedBatch, csm_keys: dict[str, str], *, bundle: Pa
         jobs.append(NotebookJob(
             job_id=f"csm/{key}", template="csm_review", label=label, input_path=str(template_path(bundle, "csm_review")),
             out_dir=str(out_dir), notebook=f"notebooks/csm_{key}.ipynb", html=f"csm/{key}.html",
-            parameters={"bundle_dir": str(bundle), "csm_key": key, "period": period}, csm_id=csm_id,
+            parameters={**common, "csm_id": csm_id}, csm_id=csm_id,
             kernel_name=kernel_name, timeout_seconds=timeout, cwd=str(bundle),
         ))
     return jobs
@@ -218,12 +224,13 @@ def run_batch(
     """
     t_start, started_at = time.monotonic(), utc_now()
     changes = {"data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None, "period": period}
+    data_dir_given = changes["data_dir"] or ""
     params = params.replace(**changes) if any(v is not None for v in changes.values()) else params
     quarter = params.quarter
     kernel = resolve_kernel_name(params.batch.kernel_name)
     options = dict(t_start=t_start, started_at=started_at, out_dir=out_dir, workers=workers, only=only, resume=resume,
                    progress=progress, dataset=dataset, load_fn=load_fn, prepare_fn=prepare_fn,
-                   templates_dir=templates_dir, kernel=kernel, force_rebuild=force_rebuild)
+                   templates_dir=templates_dir, kernel=kernel, force_rebuild=force_rebuild, data_dir_given=data_dir_given)
     if executor is not None:
         return _run_batch(params, quarter, executor, **options)
     # Worker processes start (import papermill and nbconvert, start their
@@ -241,24 +248,29 @@ def _warm_pool(n_workers: int, kernel_name: str) -> cf.ProcessPoolExecutor:
 
 
 def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, started_at: str, out_dir, workers,
-               only, resume, progress, dataset, load_fn, prepare_fn, templates_dir, kernel, force_rebuild) -> BatchResult:
+               only, resume, progress, dataset, load_fn, prepare_fn, templates_dir, kernel, force_rebuild,
+               data_dir_given: str = "") -> BatchResult:
     if dataset is None:
         dataset = (load_fn or load_with_contract)(params.data_path(), params)
-    if prepare_fn is None:
-        from .period import prepare_period as prepare_fn
-    prepared = prepare_fn(dataset, params, quarter)
-    warnings = list(dataset.warnings) + check_prepared(prepared)
     root = Path(out_dir) if out_dir is not None else params.output_path()
     period_dir = root / quarter.label
+    notes: list[str] = []
+    staged = stage_bundle(
+        params, dataset=dataset, bundle_dir=default_bundle_dir(params, quarter, root), prepare_fn=prepare_fn,
+        templates_dir=templates_dir, force=force_rebuild, say=notes.append,
+        origin={"params_path": params.source, "data_dir": str(dataset.data_dir or params.data_path())},
+    )
+    info, prepared = staged.info, staged.prepared
+    warnings = list(dataset.warnings) + check_prepared(prepared)
 
-    with tempfile.TemporaryDirectory(prefix="calibrate-bundle-") as tmp:
-        bundle = Path(tmp)
-        info = write_bundle(prepared, bundle, period=quarter, templates_dir=templates_dir)
+    with contextlib.nullcontext(info.path) as bundle:  # the kept bundle (it used to be a temporary folder)
         kernel_name, kernel_note = kernel
         if kernel_note:
             warnings.append(kernel_note)
         jobs = _build_jobs(prepared, dict(info.csm_keys), bundle=bundle, out_dir=period_dir, period=quarter.label,
-                           kernel_name=kernel_name, timeout=params.batch.notebook_timeout_seconds)
+                           kernel_name=kernel_name, timeout=params.batch.notebook_timeout_seconds,
+                           params_path=params.source,
+                           data_dir=data_dir_given or (params.data_dir if Path(params.data_dir).is_absolute() else ""))
         selected = _select(jobs, only)
         # ---- nothing above this line writes under reports/ ----
         manifest: dict[str, Any] = {
@@ -305,6 +317,10 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
                 statuses[job.job_id] = _pending(job)
                 to_run.append(job)
 
+        staged.commit()  # the bundle is written only once nothing above refused the run
+        if progress:
+            for note in notes:
+                print(note, flush=True)
         period_dir.mkdir(parents=True, exist_ok=True)
         if only is None and not resume:
             _remove_stale_reports(period_dir, jobs)

@@ -1,47 +1,58 @@
-"""The batch bundle: what the batch prepares once and each notebook loads by path.
+"""The prepared bundle: what ``calibrate prepare`` (and the batch) write once and every report notebook reads.
 
-Layout of a bundle folder (written by ``calibrate.batch.prepare``)::
+Layout of a bundle folder (written by ``calibrate.batch.bundle``; the format
+is documented for people in ``docs/BUNDLE.md``)::
 
-    <bundle>/bundle.json          format version, period, creation time
-    <bundle>/team.pkl             team aggregates every CSM may see (no names, no ids)
-    <bundle>/leadership.pkl       the leadership view (every CSM's scores) - leadership notebooks only
-    <bundle>/csm/<csm_key>.pkl    one CSM's slice - only that CSM's notebook loads it
-    <bundle>/templates/<name>.ipynb  the notebook templates converted from notebooks/*.py
+    <bundle>/bundle.json             format version, key and what it was built from, CSM ids -> keys
+    <bundle>/batch/part.json         scores table, extra CSV tables, warnings, manifest entries
+    <bundle>/team/part.json          team aggregates every CSM may see (no names, no ids)
+    <bundle>/leadership/part.json    the leadership reports' content (every CSM) - leadership notebooks only
+    <bundle>/csm/<csm_key>/part.json one CSM's review - only that CSM's notebook loads it
+    <bundle>/csm/<csm_key>/charts.json  that review's charts as SVG text, once drawn
+    <bundle>/templates/<name>.ipynb  the notebook templates the batch executes
 
-``csm_key`` is ``calibrate.present.escape.safe_key(csm_id)``: a file-name-safe
-form of the id. Papermill passes only keys, the bundle path and the period,
-never names: a notebook reads text from the data out of its slice.
+Each ``part.json`` is typed JSON with its tables as Parquet files beside it
+(:mod:`calibrate.present.codec`); nothing is pickled. ``csm_key`` is
+``calibrate.present.escape.safe_key(csm_id)``, a file-name-safe form of the id.
 
-The objects are pickled as produced by the batch's ``prepare_fn``; the
-dataclasses below are what the built-in preparation produces.
+The dataclasses below are what the placeholder preparation
+(``batch.prepare.default_prepare``) produces; the real preparation stores
+the review, team and flag report objects of ``calibrate.present``.
 """
 
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
 from ..errors import ReportError
+from .codec import load_part
 
 __all__ = [
     "BUNDLE_FORMAT",
+    "META_FILE",
     "CsmSlice",
     "TeamAggregates",
     "LeadershipView",
     "csm_slice_path",
     "team_path",
     "leadership_path",
+    "batch_path",
+    "charts_path",
     "template_path",
+    "read_meta",
     "load_csm_slice",
     "load_team",
     "load_leadership",
+    "save_charts",
 ]
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2
+META_FILE = "bundle.json"
 
 
 @dataclass(frozen=True)
@@ -82,36 +93,64 @@ class LeadershipView:
 
 
 def csm_slice_path(bundle_dir: str | Path, csm_key: str) -> Path:
-    return Path(bundle_dir) / "csm" / f"{csm_key}.pkl"
+    return Path(bundle_dir) / "csm" / csm_key
+
+
+def charts_path(bundle_dir: str | Path, csm_key: str) -> Path:
+    return csm_slice_path(bundle_dir, csm_key) / "charts.json"
 
 
 def team_path(bundle_dir: str | Path) -> Path:
-    return Path(bundle_dir) / "team.pkl"
+    return Path(bundle_dir) / "team"
 
 
 def leadership_path(bundle_dir: str | Path) -> Path:
-    return Path(bundle_dir) / "leadership.pkl"
+    return Path(bundle_dir) / "leadership"
+
+
+def batch_path(bundle_dir: str | Path) -> Path:
+    return Path(bundle_dir) / "batch"
 
 
 def template_path(bundle_dir: str | Path, name: str) -> Path:
     return Path(bundle_dir) / "templates" / f"{name}.ipynb"
 
 
-def _load(path: Path, what: str) -> Any:
+def read_meta(bundle_dir: str | Path) -> dict[str, Any]:
+    """``bundle.json`` of a complete bundle; a clear error when there is none or its format is another."""
+    path = Path(bundle_dir) / META_FILE
     if not path.is_file():
         raise ReportError(
-            f"The batch bundle has no {what} at {path}. The preparation step did not write it; "
-            "re-run the batch (calibrate run) rather than this notebook alone."
+            f"There is no prepared bundle at {bundle_dir} (no {META_FILE}). "
+            "Prepare one with `calibrate prepare --params FILE`, or leave bundle_dir empty so the notebook prepares it."
         )
-    with path.open("rb") as fh:
-        return pickle.load(fh)
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    if meta.get("format") != BUNDLE_FORMAT:
+        raise ReportError(
+            f"The prepared bundle at {bundle_dir} has format {meta.get('format')!r}; this version of calibrate reads "
+            f"format {BUNDLE_FORMAT}. Prepare it again with `calibrate prepare --params FILE`."
+        )
+    return meta
+
+
+def _load(folder: Path, what: str) -> Any:
+    if not (folder / "part.json").is_file():
+        raise ReportError(
+            f"The prepared bundle has no {what} at {folder}. Prepare the bundle again "
+            "(`calibrate prepare --params FILE`), or leave bundle_dir empty so the notebook prepares it."
+        )
+    return load_part(folder)
 
 
 def load_csm_slice(bundle_dir: str | Path, csm_key: str) -> Any:
-    """The slice of CSM ``csm_key`` (a ``safe_key``), and nothing about other CSMs."""
-    if "/" in csm_key or "\\" in csm_key or csm_key.startswith("."):
-        raise ReportError(f"csm_key {csm_key!r} is not a bundle key; pass the key the batch recorded.")
-    return _load(csm_slice_path(bundle_dir, csm_key), f"slice for CSM key {csm_key!r}")
+    """The review of CSM ``csm_key`` (a ``safe_key``), with its charts when drawn; nothing about other CSMs."""
+    if not csm_key or "/" in csm_key or "\\" in csm_key or csm_key.startswith("."):
+        raise ReportError(f"csm_key {csm_key!r} is not a bundle key; pass the key the bundle recorded.")
+    value = _load(csm_slice_path(bundle_dir, csm_key), f"review for CSM key {csm_key!r}")
+    charts = charts_path(bundle_dir, csm_key)
+    if charts.is_file() and "charts" in {f.name for f in fields(value)}:
+        value = replace(value, charts=json.loads(charts.read_text(encoding="utf-8")))
+    return value
 
 
 def load_team(bundle_dir: str | Path) -> Any:
@@ -122,3 +161,20 @@ def load_team(bundle_dir: str | Path) -> Any:
 def load_leadership(bundle_dir: str | Path) -> Any:
     """The leadership view (every CSM's figures); for leadership-only notebooks."""
     return _load(leadership_path(bundle_dir), "leadership view")
+
+
+def save_charts(bundle_dir: str | Path, csm_key: str, charts: Mapping[str, str | None]) -> Path:
+    """Store one review's drawn charts (SVG text by name) beside its slice, atomically."""
+    import os
+    import tempfile
+
+    target = charts_path(bundle_dir, csm_key)
+    handle, tmp = tempfile.mkstemp(prefix=".charts-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(dict(charts), stream, ensure_ascii=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

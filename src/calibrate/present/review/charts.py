@@ -140,32 +140,19 @@ def review_charts(review) -> dict[str, str | None]:
     }
 
 
-def draw_slice_charts(slice_path) -> bool:
-    """Draw the charts of the review pickled at ``slice_path`` if it has none yet; True when drawn.
+def draw_slice_charts(bundle_dir, csm_key: str) -> bool:
+    """Draw the charts of one review in a prepared bundle if it has none yet; True when drawn.
 
     The batch calls this in its worker process just before that CSM's
     notebook runs, so chart drawing is spread over the workers (each keeps one
-    warm renderer) instead of running one after another in the parent.
-    The file is rewritten atomically and still holds only this CSM's review.
+    warm renderer) instead of running one after another in the parent; a
+    notebook run on its own calls it too. The charts are stored beside the
+    slice (``charts.json``), so the next run of the same bundle reuses them.
     """
-    import os
-    import pickle
-    import tempfile
-    from dataclasses import replace
-    from pathlib import Path
+    from ..bundle import load_csm_slice, save_charts
 
-    path = Path(slice_path)
-    review = pickle.loads(path.read_bytes())
+    review = load_csm_slice(bundle_dir, csm_key)
     if not hasattr(review, "chart_data") or getattr(review, "charts", None):
         return False
-    drawn = replace(review, charts=review_charts(review))
-    handle, tmp = tempfile.mkstemp(prefix=".slice-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(pickle.dumps(drawn, protocol=5))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_charts(bundle_dir, csm_key, review_charts(review))
     return True
-
