@@ -9,12 +9,13 @@ BIN    := $(VENV)/bin
 PARAMS ?= params/sample.yaml
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test validate bench clean help browser
+.PHONY: setup run test validate bench clean help browser notebooks
 
 help:
 	@echo "make run    - set up and run the quarterly batch on data/sample (reports/2026-Q3/)"
 	@echo "make test   - set up and run every test"
 	@echo "make bench  - run the benchmark scripts (prints figures; slow at full scale)"
+	@echo "make notebooks - re-run the report notebooks on data/sample and keep their outputs (after a change in what a report shows)"
 
 setup: $(STAMP)
 
@@ -43,6 +44,11 @@ browser:
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && echo "chromium installed"; \
 	else echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser tests will be skipped"; fi
+
+# The report notebooks are committed with their outputs on data/sample; `make test` compares fresh runs with
+# them (nbval). After an intended change in what a report shows, refresh them and commit the .ipynb files.
+notebooks: setup
+	$(BIN)/python -m calibrate.batch.refresh
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

@@ -81,6 +81,8 @@ def code_fingerprint() -> str:
         root = Path(__file__).resolve().parents[1]
         digest = hashlib.sha256()
         for path in sorted(root.rglob("*.py")):
+            if path.relative_to(root).parts[0] == "notebooks":  # report templates: not the preparation's code
+                continue
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
         _CODE_HASH = digest.hexdigest()

@@ -1,14 +1,17 @@
 """The notebook templates the batch runs, and their conversion to ``.ipynb``.
 
-Templates live in the repository's ``notebooks/`` folder as jupytext
-``py:percent`` files (diffable, reviewable): ``csm_review.py`` (one run per
-CSM), ``team_calibration.py`` and ``flag_validation.py`` (one run each,
-leadership only). A ``<name>.ipynb`` next to a ``.py`` takes precedence.
+Templates live in the repository's ``notebooks/`` folder as ``.ipynb``
+files paired by jupytext with ``py:percent`` twins (diffable, reviewable):
+``csm_review`` (one run per CSM), ``team_calibration`` and
+``flag_validation`` (one run each, leadership only). The ``.ipynb`` is read
+when present, else the ``.py``. ``src/calibrate/notebooks`` links to that
+folder, so a built wheel ships them as package data.
 The batch converts each template once per run into the bundle; papermill
 executes the converted copy, never the source.
 
-Every template has one cell tagged ``parameters``; papermill injects
-``bundle_dir``, ``period`` and, for the per-CSM review, ``csm_key``.
+Every template has one cell tagged ``parameters``; the batch injects
+``params_path``, ``period``, ``data_dir``, ``bundle_dir`` and, for the
+per-CSM review, ``csm_id`` (``batch.notebook.PARAMETERS``).
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ TEMPLATES: dict[str, ReportTemplate] = {
 
 
 def default_templates_dir() -> Path:
-    """``<repository>/notebooks`` (the package is installed editable from the repository)."""
-    return Path(__file__).resolve().parents[3] / "notebooks"
+    """The package's ``notebooks`` folder: in a checkout, a link to ``<repository>/notebooks``; in an
+    installed wheel, the copy shipped as package data."""
+    return Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def read_template(name: str, *, templates_dir: str | Path | None = None) -> nbformat.NotebookNode:
@@ -69,6 +73,9 @@ def convert_template(name: str, target: str | Path, *, templates_dir: str | Path
     """Write template ``name`` as an ``.ipynb`` at ``target`` (a bundle path)."""
     nb = read_template(name, templates_dir=templates_dir)
     nb.metadata.pop("jupytext", None)
+    for cell in nb.cells:  # the committed outputs (for nbval) are not part of a template
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(target))

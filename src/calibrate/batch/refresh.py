@@ -1,0 +1,96 @@
+"""``make notebooks``: re-run the report notebooks on ``data/sample`` and keep their outputs in the ``.ipynb`` files.
+
+The committed outputs are what ``pytest --nbval`` (part of ``make test``)
+compares every fresh run with, so a change in what a report shows fails the
+test suite until someone runs ``make notebooks`` on purpose and commits the
+new outputs beside the code change.
+
+For each notebook: the ``.ipynb`` and its ``py:percent`` twin are first
+synchronised by jupytext (the newer file wins, as in JupyterLab), then the
+notebook runs with its default parameters in the ``calibrate`` kernel from the
+``notebooks/`` folder (the first one prepares the sample's bundle, the
+others reuse it), and the ``.ipynb`` is written with its new outputs. Cell ids
+are kept and no timing metadata is stored, so only real changes show in a diff.
+
+    python -m calibrate.batch.refresh [NAME ...] [--folder notebooks] [--kernel calibrate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..errors import CalibrateError, ReportError
+from .templates import TEMPLATES, default_templates_dir
+
+__all__ = ["REPORT_NOTEBOOKS", "sync_pair", "refresh_notebook", "refresh_notebooks", "main"]
+
+REPORT_NOTEBOOKS: tuple[str, ...] = tuple(TEMPLATES)
+
+
+def sync_pair(ipynb: Path) -> None:
+    """Bring ``ipynb`` and its ``.py`` twin in line (jupytext ``--sync``; the newer file's cells win)."""
+    from jupytext.cli import jupytext as jupytext_cli
+
+    twin = ipynb.with_suffix(".py")
+    if not ipynb.is_file() and twin.is_file():
+        jupytext_cli(["--quiet", "--set-formats", "ipynb,py:percent", str(twin)])
+        return
+    jupytext_cli(["--quiet", "--sync", str(ipynb)])
+
+
+def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: int = 900) -> Path:
+    """Execute ``ipynb`` in its own folder with its defaults and write it back with the new outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    sync_pair(ipynb)
+    nb = nbformat.read(str(ipynb), as_version=4)
+    client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout, record_timing=False,
+                            resources={"metadata": {"path": str(ipynb.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise ReportError(f"{ipynb.name} failed with its default parameters, so its outputs were not refreshed:\n{exc}") from exc
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("papermill", None)
+    nbformat.write(nb, str(ipynb))
+    sync_pair(ipynb)  # the .py twin becomes the newer file again (JupyterLab refuses an older text twin)
+    return ipynb
+
+
+def refresh_notebooks(names: Iterable[str] = REPORT_NOTEBOOKS, *, folder: Path | None = None,
+                      kernel_name: str = "calibrate", say=print) -> list[Path]:
+    """Refresh each named report notebook in ``folder`` (default: the repository's ``notebooks/``)."""
+    folder = Path(folder) if folder is not None else default_templates_dir()
+    done = []
+    for name in names:
+        if name not in TEMPLATES:
+            raise CalibrateError(f"{name!r} is not a report notebook; expected one of {', '.join(TEMPLATES)}.")
+        start = time.monotonic()
+        done.append(refresh_notebook(folder / f"{name}.ipynb", kernel_name=kernel_name))
+        say(f"refreshed {folder.name}/{name}.ipynb ({time.monotonic() - start:.1f} s)")
+    return done
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m calibrate.batch.refresh", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", default=list(REPORT_NOTEBOOKS), help="report notebooks (default: all three)")
+    parser.add_argument("--folder", type=Path, help="notebooks folder (default: the repository's notebooks/)")
+    parser.add_argument("--kernel", default="calibrate", help="Jupyter kernel (default calibrate)")
+    args = parser.parse_args(argv)
+    try:
+        refresh_notebooks(args.names, folder=args.folder, kernel_name=args.kernel)
+    except CalibrateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
