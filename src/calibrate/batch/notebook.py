@@ -207,11 +207,13 @@ def open_report(
     }
     if name == "csm_review":
         key = _csm_key(csm_id, csms, str(meta.get("period")))
-        from ..present.review.charts import draw_slice_charts
-
         review = load_csm_slice(folder, key)
         if hasattr(review, "chart_data") and not getattr(review, "charts", None):
-            draw_slice_charts(folder, key)  # standalone runs: drawn once, kept in the bundle
+            # Standalone runs draw this review's charts once and keep them in the bundle; in the batch the
+            # worker has drawn them already, so the report kernel never imports the chart renderer.
+            from ..present.review.charts import draw_slice_charts
+
+            draw_slice_charts(folder, key)
             review = load_csm_slice(folder, key)
         return OpenedReport(name=name, content=review, team=load_team(folder), bundle_dir=folder, record=record)
     leadership = load_leadership(folder)
