@@ -61,6 +61,7 @@ def test_what_report_notebooks_import_does_not_import_altair():
         "import sys\n"
         "from calibrate import present\n"
         "from calibrate.present import narrative, review, team, flags\n"
+        "from calibrate.batch.notebook import open_report\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('altair', 'vl_convert'))\n"
         "assert not heavy, heavy\n"
         "assert callable(present.chart_to_svg) and callable(review.review_charts)\n"  # still reachable, loaded on use
