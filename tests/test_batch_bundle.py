@@ -149,3 +149,30 @@ def test_the_sample_preparation_reads_back_exactly(tmp_path):
                         ("csm", dict(prepared.csm_slices)), ("scores", prepared.scores)):
         dump_part(value, tmp_path / name)
         _same(value, load_part(tmp_path / name), name)
+
+
+def test_two_writers_of_the_same_bundle_both_finish(tmp_path):
+    """Two notebooks started at once both prepare; each write ends with one complete bundle in place."""
+    import threading
+
+    from calibrate.batch.bundle import write_bundle
+
+    params = Params()
+    prepared = default_prepare(tiny_dataset(), params, params.quarter)
+    keys = bundle_keys(tiny_dataset(), params, params.quarter)
+    errors = []
+
+    def write():
+        try:
+            write_bundle(prepared, tmp_path / "bundle", period=params.quarter, keys=keys)
+        except Exception as exc:  # pragma: no cover - shown by the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert read_meta(tmp_path / "bundle")["key"] == key_of(keys)
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]

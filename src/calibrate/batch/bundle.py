@@ -201,21 +201,40 @@ def write_bundle(
             "csms": dict(csm_keys),
         }
         (work / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        _move_into_place(work, target)
+        _move_into_place(work, target, key)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return BundleInfo(path=target, key=key, csm_keys=csm_keys)
 
 
-def _move_into_place(work: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}-old-{work.name}")
-        target.rename(old)
-    work.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _move_into_place(work: Path, target: Path, key: str) -> None:
+    """Swap the finished folder ``work`` in at ``target``; the old bundle there is removed.
+
+    Two notebooks preparing the same bundle at once both finish: whichever
+    moves second finds a bundle with the same key in place and drops its own.
+    """
+    for attempt in range(3):
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}-old-{work.name}-{attempt}")
+            try:
+                target.rename(old)
+            except FileNotFoundError:  # another writer moved it away first
+                old = None
+        try:
+            work.rename(target)
+        except OSError:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            if matching_bundle(target, key):
+                shutil.rmtree(work, ignore_errors=True)
+                return
+            continue
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    raise ReportError(f"The prepared bundle could not be moved into {target}: another process keeps replacing it. Try again.")
 
 
 def read_prepared(bundle_dir: str | Path) -> tuple[PreparedBatch, BundleInfo]:
