@@ -176,3 +176,24 @@ def test_two_writers_of_the_same_bundle_both_finish(tmp_path):
     assert not errors
     assert read_meta(tmp_path / "bundle")["key"] == key_of(keys)
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+@pytest.mark.slow
+def test_calibrate_prepare_writes_then_reuses_and_refuses_a_period_without_data(tmp_path, capsys):
+    from calibrate.cli import main
+
+    params = ROOT / "params" / "sample.yaml"
+    out = tmp_path / "bundle"
+    assert main(["prepare", "--params", str(params), "--out", str(out)]) == 0
+    first = capsys.readouterr()
+    meta = read_meta(out)
+    assert f"Bundle for 2026-Q3 written: {out} (key {meta['key'][:12]}, {len(meta['csms'])} CSMs)." in first.out
+    csms = pd.read_csv(ROOT / "data" / "sample" / "csms.csv", dtype=str)
+    still_there = csms[csms["left_date"].isna() | (csms["left_date"] >= "2026-07-01")]["csm_id"]
+    assert set(meta["csms"]) == set(still_there) and meta["keys"]["period"] == "2026-Q3"
+    assert main(["prepare", "--params", str(params), "--out", str(out)]) == 0
+    second = capsys.readouterr()
+    assert "reused" in second.out and "Using the prepared bundle" in second.err and read_meta(out)["key"] == meta["key"]
+    empty = tmp_path / "empty"
+    assert main(["prepare", "--params", str(params), "--period", "2031-Q1", "--out", str(empty)]) == 2
+    assert not empty.exists() and [p.name for p in tmp_path.iterdir()] == ["bundle"]
