@@ -12,7 +12,7 @@ house theme (``THEME``) unless its own ``configure_*`` says otherwise.
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import re
 import sys
 from typing import Any
@@ -32,7 +32,6 @@ from .theme import PALETTE, THEME
 __all__ = ["THEME", "PALETTE", "alt", "chart_to_svg", "chart_html", "bar_chart", "render_svg"]
 
 _VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-_chart_counter = itertools.count(1)
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
 
 
@@ -58,7 +57,9 @@ def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
     svg = vlc.vegalite_to_svg(spec, vl_version=_VL_VERSION, config=THEME)
-    svg = _unique_ids(svg, f"c{next(_chart_counter)}")
+    # Ids prefixed by a hash of the drawing: unique per chart on a page, and the same for the same chart in any
+    # process (a counter made a report depend on which charts its worker had drawn before).
+    svg = _unique_ids(svg, "c" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10])
     head_end = svg.index(">")
     head = svg[:head_end]
     head = head.replace('class="marks"', 'class="marks chart-svg"', 1) if 'class="' in head else head + ' class="chart-svg"'
