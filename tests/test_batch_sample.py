@@ -179,3 +179,24 @@ def test_scores_csv_is_the_contract(batch):
     assert {"manager_rating", "final_rating"} <= set(scores.columns)
     assert scores["rating"].isin(["exceeds", "meets", "needs_development"]).all()
     assert (scores["grr"].dropna() <= 1 + 1e-9).all()
+
+
+def test_an_executed_review_reruns_on_the_kept_bundle_and_shows_the_same(batch, tmp_path):
+    """The notebook the index links to runs again as it is (papermill, no parameters) and shows what the batch showed."""
+    import nbformat
+    import papermill
+
+    source = batch["out"] / "notebooks" / "csm_CSM-004.ipynb"
+    again = tmp_path / "again.ipynb"
+    papermill.execute_notebook(str(source), str(again), kernel_name="calibrate", progress_bar=False, cwd=str(tmp_path))
+
+    def shown(path):
+        nb = nbformat.read(str(path), as_version=4)
+        return [o.get("data", {}).get("text/html") for c in nb.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) if o.get("output_type") == "display_data"]
+
+    batch_shown, rerun_shown = shown(source), shown(again)
+    assert len(batch_shown) > 20 and "Run record" in batch_shown[-1] and "Run record" in rerun_shown[-1]
+    assert rerun_shown[:-1] == batch_shown[:-1]  # every figure, table, chart and sentence
+    key = json.loads((batch["out"] / "bundle" / "bundle.json").read_text())["key"]
+    assert f"bundle {key[:12]}" in rerun_shown[-1]  # (the resume prepared the bundle again: same content, new key)

@@ -35,15 +35,27 @@ _VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
 
 
-def _unique_ids(svg: str, prefix: str) -> str:
-    """Prefix every ``id`` (and its ``url(#..)``/``href="#.."`` uses) so charts on one page never clash."""
-    ids = set(_ID_ATTR.findall(svg))
-    for old in sorted(ids, key=len, reverse=True):
-        new = f"{prefix}-{old}"
-        svg = svg.replace(f'id="{old}"', f'id="{new}"')
-        svg = svg.replace(f"url(#{old})", f"url(#{new})")
-        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
-    return svg
+def _unique_ids(svg: str, prefix: str | None = None) -> str:
+    """Rename every ``id`` (and its ``url(#..)``/``href="#.."`` uses) so charts on one page never clash.
+
+    The renderer numbers its ids (``clip3``) by how many charts the process drew
+    before; they are first renumbered in order of appearance, then prefixed with
+    ``prefix`` or, by default, a hash of the renumbered drawing, so the same
+    chart gets the same ids in any process.
+    """
+    ids = list(dict.fromkeys(_ID_ATTR.findall(svg)))
+    canonical = {old: f"i{n}" for n, old in enumerate(ids, start=1)}
+    for old in sorted(ids, key=len, reverse=True):  # a placeholder no renderer id can contain
+        svg = _replace_id(svg, old, f"\x00{canonical[old]}\x00")
+    if prefix is None:
+        prefix = "c" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10]
+    return svg.replace("\x00i", f"{prefix}-i").replace("\x00", "")
+
+
+def _replace_id(svg: str, old: str, new: str) -> str:
+    svg = svg.replace(f'id="{old}"', f'id="{new}"')
+    svg = svg.replace(f"url(#{old})", f"url(#{new})")
+    return svg.replace(f'href="#{old}"', f'href="#{new}"')
 
 
 def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
@@ -57,9 +69,9 @@ def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
     svg = vlc.vegalite_to_svg(spec, vl_version=_VL_VERSION, config=THEME)
-    # Ids prefixed by a hash of the drawing: unique per chart on a page, and the same for the same chart in any
-    # process (a counter made a report depend on which charts its worker had drawn before).
-    svg = _unique_ids(svg, "c" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10])
+    # Ids from a hash of the drawing: unique per chart on a page, and the same for the same chart in any process
+    # (a counter made a report depend on which charts its worker had drawn before).
+    svg = _unique_ids(svg)
     head_end = svg.index(">")
     head = svg[:head_end]
     head = head.replace('class="marks"', 'class="marks chart-svg"', 1) if 'class="' in head else head + ' class="chart-svg"'
