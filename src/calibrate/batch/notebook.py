@@ -182,6 +182,9 @@ def open_report(
     if name not in PARAMETERS:
         raise NotebookParameterError(f"Unknown report notebook {name!r}; expected one of {', '.join(PARAMETERS)}.")
     check_names(name, injected_names(history))
+    # papermill's -p turns digits into numbers (-p csm_id 1042 arrives as 1042): ids and paths are text here.
+    params_path, period, csm_id, data_dir, bundle_dir = (
+        "" if v is None else str(v) for v in (params_path, period, csm_id, data_dir, bundle_dir))
     say = say or _say
     p_hash = ""
     if bundle_dir:
