@@ -231,3 +231,15 @@ def test_nbval_fails_after_a_phrase_changes_until_make_notebooks_refreshes(tmp_p
     assert (tmp_path / "team_calibration.py").is_file()  # its py:percent twin, kept in step
     after = _nbval(copy)
     assert after.returncode == 0, after.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_the_period_parameter_selects_the_quarter(tmp_path):
+    import papermill
+
+    out = tmp_path / "q2.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / "csm_review.ipynb"), str(out), kernel_name="calibrate", progress_bar=False,
+                               parameters={"csm_id": "CSM-002", "period": "2026-Q2"}, cwd=str(ROOT))
+    page = _html_of(nbformat.read(str(out), as_version=4))
+    assert "Quarterly review, 2026-Q2" in page and "period 2026-Q2" in page and "2026-Q3" not in page
+    assert json.loads((ROOT / "reports" / "2026-Q2" / "bundle" / "bundle.json").read_text())["period"] == "2026-Q2"
