@@ -124,6 +124,9 @@ def test_bundle_is_kept_and_an_executed_notebook_reruns(first_run, tmp_path):
 
     bundle = Path(nb.metadata.papermill.parameters["bundle_dir"])
     assert bundle == period_dir / "bundle" and (bundle / "bundle.json").is_file()
+    manifest = json.loads((period_dir / "manifest.json").read_text())
+    assert manifest["bundle"]["path"] == "bundle"
+    assert manifest["bundle"]["key"] == json.loads((bundle / "bundle.json").read_text())["key"]
     assert not list(bundle.rglob("*.pkl"))
     assert not [p for p in period_dir.rglob("*") if p.name.startswith(".")]
     # The notebook the index links to runs again as it is (its injected parameters point at the kept bundle).

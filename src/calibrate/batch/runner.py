@@ -294,6 +294,8 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
             "only": sorted(str(x) for x in only) if only is not None else None,
             "warnings": warnings,
             "files": [],
+            # The prepared bundle the notebooks read (kept: the executed notebooks can be run again on it).
+            "bundle": {"path": os.path.relpath(bundle, period_dir), "key": info.key, "reused": info.reused},
             **dict(prepared.manifest_extra),
         }
         manifest["input_fingerprint"] = input_fingerprint(manifest["inputs"])
