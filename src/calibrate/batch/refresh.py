@@ -10,7 +10,9 @@ synchronised by jupytext (the newer file wins, as in JupyterLab), then the
 notebook runs with its default parameters in the ``calibrate`` kernel from the
 ``notebooks/`` folder (the first one prepares the sample's bundle, the
 others reuse it), and the ``.ipynb`` is written with its new outputs. Cell ids
-are kept and no timing metadata is stored, so only real changes show in a diff.
+are kept, no timing metadata is stored and the outputs of cells nbval ignores
+(the line saying whether the bundle was reused) are dropped, so only real
+changes show in a diff.
 
     python -m calibrate.batch.refresh [NAME ...] [--folder notebooks] [--kernel calibrate]
 """
@@ -58,6 +60,8 @@ def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: in
         raise ReportError(f"{ipynb.name} failed with its default parameters, so its outputs were not refreshed:\n{exc}") from exc
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code" and "NBVAL_IGNORE_OUTPUT" in cell.source:
+            cell.outputs = []  # "using / preparing the bundle" depends on the machine's state: not kept
     nb.metadata.pop("papermill", None)
     nbformat.write(nb, str(ipynb))
     sync_pair(ipynb)  # the .py twin becomes the newer file again (JupyterLab refuses an older text twin)
