@@ -43,6 +43,9 @@ def test_a_built_wheel_renders_the_reports_without_the_repository(tmp_path):
     where = _run([sys.executable, "-c", "import calibrate; print(calibrate.__file__)"], env=env, cwd=tmp_path).stdout.strip()
     assert Path(where).resolve().is_relative_to(site.resolve())
     assert (site / "calibrate" / "notebooks" / "csm_review.ipynb").is_file()
+    app = _run([sys.executable, "-c", "from calibrate.present.session.serve import notebook_path; print(notebook_path('session'))"],
+               env=env, cwd=tmp_path).stdout.strip()
+    assert Path(app).is_file() and Path(app).resolve().is_relative_to(site.resolve())  # the session app ships too
 
     params = tmp_path / "run.yaml"
     params.write_text(f"extends: {ROOT / 'params' / 'sample.yaml'}\ndata_dir: {ROOT / 'data' / 'sample'}\noutput_dir: reports\n")

@@ -36,6 +36,8 @@ def notebook_path(app: str = "session", *, root: str | Path | None = None) -> Pa
         raise CalibrateError(f"Unknown app {app!r}; expected one of {', '.join(APPS)}.")
     base = Path(root) if root is not None else Path(__file__).resolve().parents[4]
     path = base / "notebooks" / APPS[app]
+    if root is None and not path.is_file():  # an installed wheel: the copy shipped as package data
+        path = Path(__file__).resolve().parents[2] / "notebooks" / APPS[app]
     if not path.is_file():
         raise CalibrateError(f"The app notebook {path} is missing. Run calibrate from a checkout of the repository "
                              "(the notebooks/ folder sits beside src/).")
