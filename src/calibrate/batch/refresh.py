@@ -48,6 +48,7 @@ def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: in
     """Execute ``ipynb`` in its own folder with its defaults and write it back with the new outputs."""
     import nbformat
     from nbclient import NotebookClient
+    from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError
 
     sync_pair(ipynb)
@@ -56,6 +57,9 @@ def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: in
                             resources={"metadata": {"path": str(ipynb.parent)}})
     try:
         client.execute()
+    except NoSuchKernel as exc:
+        raise ReportError(f"The Jupyter kernel '{kernel_name}' is not installed. Run `make setup` (it registers it), "
+                          "or pass --kernel NAME.") from exc
     except CellExecutionError as exc:
         raise ReportError(f"{ipynb.name} failed with its default parameters, so its outputs were not refreshed:\n{exc}") from exc
     for cell in nb.cells:
