@@ -83,7 +83,7 @@ present.show_svg(
 # %%
 present.show_svg(
     report.charts["lead_time"],
-    caption="Days from the latest qualifying flag to each event it warned of (box: middle half of events; line: median; whiskers: shortest and longest).",
+    caption="Days from the latest qualifying flag to each event it warned of (bar: middle half of the events; tick: median).",
     empty_note="No lead times: no event was preceded by a flag.",
 )
 

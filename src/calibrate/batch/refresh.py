@@ -11,8 +11,10 @@ notebook runs with its default parameters in the ``calibrate`` kernel from the
 ``notebooks/`` folder (the first one prepares the sample's bundle, the
 others reuse it), and the ``.ipynb`` is written with its new outputs. Cell ids
 are kept, no timing metadata is stored and the outputs of cells nbval ignores
-(the line saying whether the bundle was reused) are dropped, so only real
-changes show in a diff.
+(the line saying whether the bundle was reused) are dropped, and a cell whose
+new output differs from the committed one only where nbval's sanitizer masks
+(bundle key, hashes, versions, times, paths: ``nbval_sanitize.cfg``) keeps
+its committed output, so only real changes show in a diff.
 
     python -m calibrate.batch.refresh [NAME ...] [--folder notebooks] [--kernel calibrate]
 """
@@ -23,7 +25,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..errors import CalibrateError, ReportError
 from .templates import TEMPLATES, default_templates_dir
@@ -44,15 +46,46 @@ def sync_pair(ipynb: Path) -> None:
     jupytext_cli(["--quiet", "--sync", str(ipynb)])
 
 
+SANITIZE_FILE = "nbval_sanitize.cfg"
+
+
+def sanitizer(cfg: Path) -> Callable[[str], str]:
+    """The text masking nbval applies before comparing outputs (the ``regex``/``replace`` sections of ``cfg``)."""
+    import configparser
+    import re
+
+    parser = configparser.ConfigParser(interpolation=None)
+    if Path(cfg).is_file():
+        parser.read(cfg, encoding="utf-8")
+    rules = [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()
+             if "regex" in parser[s] and "replace" in parser[s]]
+
+    def mask(text: str) -> str:
+        for pattern, replacement in rules:
+            text = pattern.sub(replacement, text)
+        return text
+
+    return mask
+
+
+def _output_text(outputs) -> str:
+    import json
+
+    return json.dumps(outputs, sort_keys=True, default=str)
+
+
 def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: int = 900) -> Path:
     """Execute ``ipynb`` in its own folder with its defaults and write it back with the new outputs."""
     import nbformat
     from nbclient import NotebookClient
+
+    mask = sanitizer(ipynb.parent / SANITIZE_FILE)
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError
 
     sync_pair(ipynb)
     nb = nbformat.read(str(ipynb), as_version=4)
+    committed = {cell.get("id"): cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"}
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout, record_timing=False,
                             resources={"metadata": {"path": str(ipynb.parent)}})
     try:
@@ -66,6 +99,10 @@ def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: in
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code" and "NBVAL_IGNORE_OUTPUT" in cell.source:
             cell.outputs = []  # "using / preparing the bundle" depends on the machine's state: not kept
+        elif cell.cell_type == "code" and cell.get("id") in committed:
+            old = committed[cell.get("id")]
+            if old is not None and mask(_output_text(old)) == mask(_output_text(cell.outputs)):
+                cell.outputs = old  # only masked details changed: keep the committed output (no diff)
     nb.metadata.pop("papermill", None)
     nbformat.write(nb, str(ipynb))
     sync_pair(ipynb)  # the .py twin becomes the newer file again (JupyterLab refuses an older text twin)

@@ -306,7 +306,7 @@ def build_flag_report(fv: FlagValidation | None, current: Any, previous: Sequenc
         ),
         reliability_chart=draw.reliability_chart(fv.reliability, fv.models),
         lift_chart=draw.lift_chart(table),
-        lead_time_chart=draw.lead_time_chart(fv.lead_times),
+        lead_time_chart=draw.lead_time_chart(fv.table),
         response=tables.response_display(fv.response, primary),
         response_note=f"{RESPONSE_HEAD} {fv.response_note} Shown for the {primary}-day window.",
         table=table,

@@ -106,24 +106,36 @@ def lift_chart(table: pd.DataFrame | None) -> dict[str, Any] | None:
     return layered.facet(facet=alt.Facet("panel:N", title=None, sort=_panel_order(table)), columns=2).to_dict()
 
 
-def lead_time_chart(lead_times: pd.DataFrame | None) -> dict[str, Any] | None:
-    """How long before each caught event the latest qualifying flag was raised (box: IQR, whiskers: range)."""
-    if lead_times is None or lead_times.empty:
+def lead_time_chart(table: pd.DataFrame | None) -> dict[str, Any] | None:
+    """How long before each caught event the latest qualifying flag was raised, per flag kind.
+
+    Drawn from the validation table's own quartiles (``lead_q1_days``,
+    ``median_lead_days``, ``lead_q3_days``): the bar spans the middle half of
+    the lead times, the tick is the median. The chart and the table then show
+    the same three figures, and its size does not grow with the number of
+    caught events (a large company has tens of thousands).
+    """
+    needed = ("lead_q1_days", "median_lead_days", "lead_q3_days")
+    if table is None or table.empty or any(c not in table.columns for c in needed):
         return None
     frame = pd.DataFrame({
-        "panel": [panel_label(o, h) for o, h in lead_times[["outcome", "horizon_days"]].itertuples(index=False,
-                                                                                                  name=None)],
-        "kind": [kind_label(k) for k in lead_times["flag_kind"]],
-        "lead": lead_times["lead_days"].to_numpy(float),
+        "panel": [panel_label(o, h) for o, h in table[["outcome", "horizon_days"]].itertuples(index=False, name=None)],
+        "kind": [kind_label(k) for k in table["flag_kind"]],
+        "q1": table["lead_q1_days"].to_numpy(float),
+        "median": table["median_lead_days"].to_numpy(float),
+        "q3": table["lead_q3_days"].to_numpy(float),
     })
-    frame = frame.loc[np.isfinite(frame["lead"])]
+    frame = frame.loc[np.isfinite(frame["median"])]
     if frame.empty:
         return None
-    chart = alt.Chart(frame).mark_boxplot(extent="min-max", size=14, color=PALETTE[0]).encode(
-        x=alt.X("lead:Q", title="Days from flag to event"),
+    base = alt.Chart(frame)
+    box = base.mark_bar(size=14, color=PALETTE[0], opacity=0.75).encode(
+        x=alt.X("q1:Q", title="Days from flag to event (bar: middle half; tick: median)"), x2="q3:Q",
         y=alt.Y("kind:N", title=None),
-    ).properties(width=250, height=28 * frame["kind"].nunique())
-    return chart.facet(facet=alt.Facet("panel:N", title=None, sort=_panel_order(lead_times)), columns=2).to_dict()
+    )
+    tick = base.mark_tick(color="#222222", thickness=2, size=18).encode(x="median:Q", y="kind:N")
+    layered = alt.layer(box, tick).properties(width=250, height=28 * frame["kind"].nunique())
+    return layered.facet(facet=alt.Facet("panel:N", title=None, sort=_panel_order(table)), columns=2).to_dict()
 
 
 def flag_charts(report) -> dict[str, str | None]:
