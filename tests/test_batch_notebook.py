@@ -243,3 +243,14 @@ def test_the_period_parameter_selects_the_quarter(tmp_path):
     page = _html_of(nbformat.read(str(out), as_version=4))
     assert "Quarterly review, 2026-Q2" in page and "period 2026-Q2" in page and "2026-Q3" not in page
     assert json.loads((ROOT / "reports" / "2026-Q2" / "bundle" / "bundle.json").read_text())["period"] == "2026-Q2"
+
+
+def test_refresh_masks_what_nbval_masks_so_a_new_bundle_key_alone_is_no_change():
+    """The refresh keeps a committed output when only a masked detail differs; nbval's own rules decide what is masked."""
+    from calibrate.batch.refresh import sanitizer
+
+    mask = sanitizer(NOTEBOOKS / "nbval_sanitize.cfg")
+    old = "Run record: params sample.yaml (hash 94b43b561ac0), period 2026-Q3, bundle 31bf4b6fa6ba, calibrate 0.1.0."
+    new = "Run record: params sample.yaml (hash 94b43b561ac0), period 2026-Q3, bundle 26d9078ad753, calibrate 0.1.1."
+    assert old != new and mask(old) == mask(new)
+    assert mask(old.replace("2026-Q3", "2026-Q2")) != mask(new)  # a real change still shows

@@ -152,3 +152,16 @@ def test_interval_and_sentence_helpers():
 
 def test_a_signed_value_that_rounds_to_zero_has_no_sign():
     assert fmt_interval(0.16, -0.001, 0.35, style="signed") == "+0.16 (0.00–+0.35)"
+
+
+def test_lead_time_chart_shows_the_tables_quartiles_whatever_the_number_of_events():
+    """The chart is drawn from the table's quartile columns, so it cannot disagree with them and stays small."""
+    from calibrate.present.flags.charts import lead_time_chart
+
+    table = pd.DataFrame({"flag_kind": ["churn_risk", "escalation_risk"], "outcome": ["churn", "escalation"],
+                          "horizon_days": [90, 90], "lead_q1_days": [12.0, 3.0], "median_lead_days": [30.5, 8.0],
+                          "lead_q3_days": [55.0, 21.0]})
+    spec = lead_time_chart(table)
+    rows = next(iter(spec["datasets"].values()))
+    assert sorted((r["q1"], r["median"], r["q3"]) for r in rows) == [(3.0, 8.0, 21.0), (12.0, 30.5, 55.0)]
+    assert lead_time_chart(table.assign(median_lead_days=float("nan"))) is None
