@@ -16,13 +16,14 @@ in ``docs/BUNDLE.md``; the layout in :mod:`calibrate.present.bundle`.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 from .. import __version__
 from ..dataset import Dataset
@@ -312,8 +313,16 @@ def stage_bundle(
     origin: Mapping[str, Any] | None = None,
     force: bool = False,
     say: Say | None = None,
+    only: Collection[str] | None = None,
 ) -> StagedBundle:
-    """Find the bundle at ``bundle_dir`` whose key matches these inputs, or prepare one in memory (see ``ensure_bundle``)."""
+    """Find the bundle at ``bundle_dir`` whose key matches these inputs, or prepare one in memory (see ``ensure_bundle``).
+
+    ``only`` (ids a ``--only`` run asked for) accepts a complete bundle with
+    the matching key, or a partial one made for exactly these ids; failing
+    both, and when ``prepare_fn`` takes an ``only`` argument, it prepares the
+    reviews of those CSMs alone (plus everything team-wide). A partial
+    bundle's key names its ids, so no later run mistakes it for a complete one.
+    """
     from .prepare import check_prepared
 
     say = say or (lambda message: None)
@@ -327,6 +336,22 @@ def stage_bundle(
         return StagedBundle(info=info, prepared=prepared, keys=keys, period=period, say=say)
     if prepare_fn is None:
         from .period import prepare_period as prepare_fn
+    if only is not None and not force and _takes_only(prepare_fn):
+        ids = sorted({str(x) for x in only})
+        keys = {**keys, "only": ids}
+        key = key_of(keys)
+        if matching_bundle(target, key):
+            say(f"Using the prepared bundle {_shown(target)} (key {key[:12]}), made for {', '.join(ids)}.")
+            prepared, info = read_prepared(target)
+            return StagedBundle(info=info, prepared=prepared, keys=keys, period=period, say=say)
+        prepare_fn = functools.partial(prepare_fn, only=frozenset(ids))
+        say(f"No complete prepared bundle for these inputs at {_shown(target)}: preparing the reviews of "
+            f"{', '.join(ids)} only (and everything team-wide).")
+        prepared = prepare_fn(dataset, params, period)
+        check_prepared(prepared, expected=ids)
+        info = BundleInfo(path=target, key=key, csm_keys=assign_keys(prepared.scores["csm_id"].astype(str)))
+        return StagedBundle(info=info, prepared=prepared, keys=keys, period=period, origin=origin,
+                            templates_dir=templates_dir, say=say)
     why = "preparing it again (forced)" if force else (
         "it was made from other inputs, params or code; preparing it again" if (target / META_FILE).is_file()
         else "none is there yet; preparing it")
@@ -336,6 +361,16 @@ def stage_bundle(
     info = BundleInfo(path=target, key=key, csm_keys=assign_keys(prepared.scores["csm_id"].astype(str)))
     return StagedBundle(info=info, prepared=prepared, keys=keys, period=period, origin=origin,
                         templates_dir=templates_dir, say=say)
+
+
+def _takes_only(prepare_fn: Callable) -> bool:
+    """True when ``prepare_fn`` accepts an ``only`` keyword (``prepare_period`` does; a custom one may not)."""
+    import inspect
+
+    try:
+        return "only" in inspect.signature(prepare_fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def ensure_bundle(

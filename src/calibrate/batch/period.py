@@ -16,7 +16,7 @@ every heavy computation exactly once per batch, in the parent process:
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Collection
 
 import pandas as pd
 
@@ -66,8 +66,15 @@ def compute_history(dataset: Dataset, params: Params, period: Period, *, progres
     return current, previous
 
 
-def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None) -> PreparedBatch:
-    """Everything the reports of ``period`` show, computed once (see module docstring)."""
+def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None,
+                   only: Collection[str] | None = None) -> PreparedBatch:
+    """Everything the reports of ``period`` show, computed once (see module docstring).
+
+    ``only`` (CSM ids) builds the per-CSM reviews of those CSMs alone; the
+    metrics, scores, team aggregates and leadership reports are still
+    computed for everyone, since every review is placed against the team.
+    ``calibrate run --only`` uses it when no prepared bundle fits.
+    """
     from ..models import format_flag_validation, validate_flags
     from ..present.flags import build_flag_report
     from ..present.review import build_csm_reviews
@@ -85,7 +92,7 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     say("building per-CSM reviews")
     # Each review's charts are drawn later by the worker that runs its notebook
     # (batch.execute), spread over the workers instead of one after another here.
-    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=())
+    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only)
     say("building the team calibration report")
     team_report = build_team_report(
         current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation

@@ -158,12 +158,13 @@ def default_prepare(dataset: Dataset, params: Params, period: Period) -> Prepare
     return PreparedBatch(scores=scores, csm_slices=slices, team=team, leadership=leadership)
 
 
-def check_prepared(prepared: PreparedBatch) -> list[str]:
+def check_prepared(prepared: PreparedBatch, *, expected: Iterable[str] | None = None) -> list[str]:
     """Refuse a malformed preparation before anything is written; return warnings.
 
     The scores table needs ``csm_id`` and ``name`` with one row per non-empty
     ``csm_id``. A scored CSM without a slice is allowed (its review fails and
-    the index says so) and returned as a warning.
+    the index says so) and returned as a warning. ``expected`` limits that
+    warning to the CSMs a partial preparation (``--only``) was asked for.
     """
     scores = prepared.scores
     missing = [c for c in ("csm_id", "name") if c not in scores.columns]
@@ -173,7 +174,8 @@ def check_prepared(prepared: PreparedBatch) -> list[str]:
     if ids.isna().any() or ids.duplicated().any():
         raise ReportError("The prepared scores table must have exactly one row per CSM with a non-empty csm_id.")
     warnings = list(prepared.warnings)
-    absent = [str(i) for i in ids if str(i) not in prepared.csm_slices]
+    wanted = None if expected is None else {str(x) for x in expected}
+    absent = [str(i) for i in ids if str(i) not in prepared.csm_slices and (wanted is None or str(i) in wanted)]
     if absent:
         warnings.append(f"No per-CSM slice was prepared for {len(absent)} CSM(s); their reviews will fail.")
     for name in prepared.csv_tables:

@@ -258,10 +258,11 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
     staged = stage_bundle(
         params, dataset=dataset, bundle_dir=default_bundle_dir(params, quarter, root), prepare_fn=prepare_fn,
         templates_dir=templates_dir, force=force_rebuild, say=notes.append,
+        only=None if only is None or force_rebuild else only,
         origin={"params_path": params.source, "data_dir": str(dataset.data_dir or params.data_path())},
     )
     info, prepared = staged.info, staged.prepared
-    warnings = list(dataset.warnings) + check_prepared(prepared)
+    warnings = list(dataset.warnings) + check_prepared(prepared, expected=staged.keys.get("only"))
 
     with contextlib.nullcontext(info.path) as bundle:  # the kept bundle (it used to be a temporary folder)
         kernel_name, kernel_note = kernel

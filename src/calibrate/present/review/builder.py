@@ -289,7 +289,8 @@ def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> N
 
 
 def build_csm_reviews(
-    current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None
+    current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None,
+    only: Collection[str] | None = None,
 ) -> tuple[dict[str, CsmReview], TeamReference]:
     """Per-CSM reviews, with their charts drawn, and the team reference for ``current.period``.
 
@@ -302,6 +303,8 @@ def build_csm_reviews(
     charts_for : the CSM ids whose charts to draw (``CsmReview.charts``);
         None draws every review's. Drawing imports Altair and vl_convert here,
         once, so the report kernels never do.
+    only : the CSM ids whose reviews to build (None: every scored CSM); the
+        team reference is always the whole team's.
 
     Returns
     -------
@@ -316,7 +319,10 @@ def build_csm_reviews(
     all_names = dict(zip(dataset["csms"]["csm_id"].astype(str), dataset["csms"]["name"].astype(str)))
     universe = dataset["accounts"]["name"].dropna().astype(str).tolist()
     reviews: dict[str, CsmReview] = {}
+    wanted = None if only is None else {str(x) for x in only}
     for csm_id in current.scores["csm_id"].astype(str):
+        if wanted is not None and csm_id not in wanted:
+            continue
         own = all_names.get(csm_id, "")
         forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
         review = build_csm_review(csm_id, current, previous, dataset, params, arr=arr, health_lookup=lookup, other_names=forbidden)
