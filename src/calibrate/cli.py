@@ -162,8 +162,9 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         end_period=args.end,
         file_format=args.format,
     )
-    print(f"Wrote sample data to {args.out}")
-    print(summary.describe() if hasattr(summary, "describe") else summary)
+    print(f"Wrote sample data to {args.out}: {summary.n_csms} CSMs, {summary.n_accounts:,} accounts, "
+          f"{summary.total_rows:,} rows over {summary.quarters} quarters ending {summary.period}. "
+          f"The planted situations are listed in {Path(args.out) / 'README.md'}.")
     if args.messy:
         from .sample.messy import TRUTHS_FILE, make_messy
 
