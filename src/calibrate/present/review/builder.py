@@ -21,7 +21,7 @@ from ...dataset import Dataset
 from ...errors import ReportError
 from ...metrics.health import health_index
 from ...params import CATEGORIES, Params
-from ..narrative import ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
+from ..narrative import NameIndex, ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
 from . import records as R
 from . import tables as T
 from . import texts
@@ -58,6 +58,9 @@ class CsmReview:
     charts : ``name -> SVG text`` drawn from ``chart_data`` by :func:`.charts.review_charts`
         (``scores_vs_cohort``, ``score_trend``, ``arr_waterfall``, ``health_trajectory``);
         None where there is nothing to draw. Empty until the charts are drawn.
+    refused : empty, or why this review may not be shown (its text failed the
+        grounding check); the report notebook stops with this message, and
+        only this CSM's review fails.
     """
 
     csm_id: str
@@ -72,6 +75,7 @@ class CsmReview:
     tables: Mapping[str, T.ReviewTable] = field(default_factory=dict)
     chart_data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     charts: Mapping[str, str | None] = field(default_factory=dict)
+    refused: str = ""
 
 
 def _row(scores: pd.DataFrame, csm_id: str) -> dict | None:
@@ -267,7 +271,8 @@ def _subtitle(name: str, label: str, segment, tenure) -> str:
     return f"Quarterly review, {label}: {seg} segment{ten}"
 
 
-def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> None:
+def _check(review: CsmReview, *, forbidden: NameIndex, universe: NameIndex) -> str:
+    """Why ``review``'s text may not be shown (empty when every piece passes the grounding check)."""
     ev = review.evidence
     facts = derive_facts(ev)  # once per CSM, not once per checked sentence
     narrative = draft_narrative(ev)
@@ -280,12 +285,16 @@ def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> N
     for text in pieces:
         problems += check_grounding(text, ev, account_universe=universe, forbidden_names=forbidden, check_length=False,
                                     facts=facts)
-    if problems:
-        lines = "\n".join(f"  - {p.message}" for p in problems[:20])
-        raise ReportError(
-            f"The review of {review.name} ({review.csm_id}, {review.period}) is not grounded in its own evidence; "
-            f"{len(problems)} problem(s):\n{lines}\nFix the evidence builder or the phrase that produced the text."
-        )
+    if not problems:
+        return ""
+    lines = "\n".join(f"  - {p.message}" + (f' In: "{p.sentence}"' if p.sentence else "") for p in problems[:10])
+    more = f"\n  (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+    return (
+        f"The review of {review.csm_id} for {review.period} was stopped before anyone could read it: its written text "
+        f"holds {len(problems)} item(s) that its own figures do not support:\n{lines}{more}\n"
+        "Check these names and figures in the input files (a name shared with another person or account, a figure "
+        "that changed). The other reviews are not affected."
+    )
 
 
 def build_csm_reviews(
@@ -308,8 +317,9 @@ def build_csm_reviews(
 
     Returns
     -------
-    ``({csm_id: CsmReview}, TeamReference)``. Raises ``ReportError`` naming
-    the CSM when a review's text fails the grounding check.
+    ``({csm_id: CsmReview}, TeamReference)``. A review whose text fails the
+    grounding check comes back with ``refused`` set (its report stops; the
+    others are unaffected).
     """
     from .charts import review_charts
 
@@ -317,7 +327,9 @@ def build_csm_reviews(
     lookup = health_index(dataset["health"])
     team = team_reference(current.scores, period=current.period.label, min_cohort_size=params.scoring.min_cohort_size)
     all_names = dict(zip(dataset["csms"]["csm_id"].astype(str), dataset["csms"]["name"].astype(str)))
-    universe = dataset["accounts"]["name"].dropna().astype(str).tolist()
+    # Built once per run: each review's text is then searched in one pass (not one pattern per name).
+    universe = NameIndex(dataset["accounts"]["name"].dropna().astype(str))
+    colleagues = NameIndex(all_names.values())
     reviews: dict[str, CsmReview] = {}
     wanted = None if only is None else {str(x) for x in only}
     for csm_id in current.scores["csm_id"].astype(str):
@@ -326,7 +338,11 @@ def build_csm_reviews(
         own = all_names.get(csm_id, "")
         forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
         review = build_csm_review(csm_id, current, previous, dataset, params, arr=arr, health_lookup=lookup, other_names=forbidden)
-        _check(review, forbidden=forbidden, universe=universe)
+        problem = _check(review, forbidden=colleagues, universe=universe)
+        if problem:
+            # Only this review fails (its notebook stops with the message); the batch goes on.
+            reviews[csm_id] = replace(review, refused=problem)
+            continue
         if charts_for is None or csm_id in charts_for:
             review = replace(review, charts=review_charts(review))
         reviews[csm_id] = review
