@@ -27,6 +27,7 @@ from . import tables as T
 from . import texts
 from .chart_data import health_frame, waterfall_frame
 from .evidence import book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
+from .slices import CsmSlicer
 from .team import TeamReference, cohort_figures, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
 
@@ -324,12 +325,12 @@ def build_csm_reviews(
     from .charts import review_charts
 
     arr = arr_series(dataset["arr"])
-    lookup = health_index(dataset["health"])
     team = team_reference(current.scores, period=current.period.label, min_cohort_size=params.scoring.min_cohort_size)
     all_names = dict(zip(dataset["csms"]["csm_id"].astype(str), dataset["csms"]["name"].astype(str)))
     # Built once per run: each review's text is then searched in one pass (not one pattern per name).
     universe = NameIndex(dataset["accounts"]["name"].dropna().astype(str))
     colleagues = NameIndex(all_names.values())
+    slicer = CsmSlicer(current, dataset)
     reviews: dict[str, CsmReview] = {}
     wanted = None if only is None else {str(x) for x in only}
     for csm_id in current.scores["csm_id"].astype(str):
@@ -337,7 +338,8 @@ def build_csm_reviews(
             continue
         own = all_names.get(csm_id, "")
         forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
-        review = build_csm_review(csm_id, current, previous, dataset, params, arr=arr, health_lookup=lookup, other_names=forbidden)
+        mine, my_data = slicer.for_csm(csm_id)  # this CSM's rows only, cut once by group-by
+        review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, other_names=forbidden)
         problem = _check(review, forbidden=colleagues, universe=universe)
         if problem:
             # Only this review fails (its notebook stops with the message); the batch goes on.
