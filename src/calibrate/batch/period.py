@@ -76,6 +76,7 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     ``calibrate run --only`` uses it when no prepared bundle fits.
     """
     from ..models import format_flag_validation, validate_flags
+    from ..models.decisions import merge_ratings
     from ..present.flags import build_flag_report
     from ..present.review import build_csm_reviews
     from ..present.team import build_team_report, load_calibration_decisions
@@ -92,7 +93,9 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     say("building per-CSM reviews")
     # Each review's charts are drawn later by the worker that runs its notebook
     # (batch.execute), spread over the workers instead of one after another here.
-    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only)
+    ratings = merge_ratings(current.scores, dataset.get("manager_ratings"), decisions, period=period.label)
+    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only,
+                                                ratings=ratings)
     say("building the team calibration report")
     team_report = build_team_report(
         current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation

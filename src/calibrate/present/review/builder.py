@@ -104,10 +104,13 @@ def build_csm_review(
     arr=None,
     health_lookup=None,
     other_names=(),
+    ratings: Mapping[str, Any] | None = None,
 ) -> CsmReview:
     """The review of one CSM (see :func:`build_csm_reviews`, which also runs the grounding check).
 
     ``other_names``: the other CSMs' names, replaced by "a colleague" in every free text kept.
+    ``ratings``: this CSM's row of ``models.decisions.merge_ratings`` (model, manager and final
+    rating), so the review shows the same final rating as the team report.
     """
     period = current.period
     scores = current.scores
@@ -185,7 +188,7 @@ def build_csm_review(
             "Accounts at quarter end": format_measure(metrics.get("n_accounts") or 0, "count"),
             "Book ARR at quarter end": format_measure(metrics.get("end_book_arr"), "money") or "no ARR",
             "Overall score": format_metric("overall_score", metrics.get("overall_score")) or "not scored",
-            "Rating": str(metrics.get("rating") or "not rated").replace("_", " "),
+            **_rating_tiles(metrics, ratings),
             "Tier": str(metrics.get("tier") or "no tier"),
         },
         "book_performance": _kpis(metrics, ("nrr", "grr", "expansion_arr", "churn_arr")),
@@ -266,6 +269,25 @@ def build_csm_review(
     )
 
 
+def rating_text(value) -> str:
+    """A rating as people say it: ``needs development``, not ``needs_development``."""
+    return str(value).replace("_", " ")
+
+
+def _rating_tiles(metrics: Mapping, ratings: Mapping[str, Any] | None) -> dict[str, str]:
+    """Model, manager and final rating, each once; the final one is what the team report shows."""
+    model = metrics.get("rating")
+    if not ratings:
+        return {"Rating": rating_text(model) if not is_missing(model) else "not rated"}
+    tiles = {"Model rating": rating_text(model) if not is_missing(model) else "not rated"}
+    manager = ratings.get("manager_rating")
+    if not is_missing(manager):
+        tiles["Manager rating"] = rating_text(manager)
+    final = ratings.get("final_rating")
+    tiles["Final rating"] = rating_text(final) if not is_missing(final) else "not rated"
+    return tiles
+
+
 def _subtitle(name: str, label: str, segment, tenure) -> str:
     seg = str(segment or "unknown").replace("_", "-")
     ten = f", {tenure:.0f} months in the role" if tenure is not None else ""
@@ -300,7 +322,7 @@ def _check(review: CsmReview, *, forbidden: NameIndex, universe: NameIndex) -> s
 
 def build_csm_reviews(
     current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None,
-    only: Collection[str] | None = None,
+    only: Collection[str] | None = None, ratings: pd.DataFrame | None = None,
 ) -> tuple[dict[str, CsmReview], TeamReference]:
     """Per-CSM reviews, with their charts drawn, and the team reference for ``current.period``.
 
@@ -315,6 +337,8 @@ def build_csm_reviews(
         once, so the report kernels never do.
     only : the CSM ids whose reviews to build (None: every scored CSM); the
         team reference is always the whole team's.
+    ratings : ``models.decisions.merge_ratings`` of the quarter (model,
+        manager and final rating per CSM); None shows the model's rating only.
 
     Returns
     -------
@@ -331,6 +355,7 @@ def build_csm_reviews(
     universe = NameIndex(dataset["accounts"]["name"].dropna().astype(str))
     colleagues = NameIndex(all_names.values())
     slicer = CsmSlicer(current, dataset)
+    rating_rows = {} if ratings is None else {str(r["csm_id"]): r for r in ratings.to_dict("records")}
     reviews: dict[str, CsmReview] = {}
     wanted = None if only is None else {str(x) for x in only}
     for csm_id in current.scores["csm_id"].astype(str):
@@ -339,7 +364,8 @@ def build_csm_reviews(
         own = all_names.get(csm_id, "")
         forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
         mine, my_data = slicer.for_csm(csm_id)  # this CSM's rows only, cut once by group-by
-        review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, other_names=forbidden)
+        review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, other_names=forbidden,
+                                  ratings=rating_rows.get(csm_id))
         problem = _check(review, forbidden=colleagues, universe=universe)
         if problem:
             # Only this review fails (its notebook stops with the message); the batch goes on.

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ...periods import Period
 from .team import TeamReference, format_reference
+from ...scoring.standing import percentile_direction
 from .units import MEASURES, format_measure, format_metric, is_missing, label_of
 
 __all__ = [
@@ -226,7 +227,8 @@ def measures_table(
                 "measure": label_of(name),
                 "value": value,
                 "median": format_reference(medians.get(name), name) if name in medians else None,
-                "percentile": None if is_missing(pct) else _ordinal(pct) + " percentile",
+                "percentile": ("not ranked" if percentile_direction(name) == 0 and name in medians
+                               else None if is_missing(pct) else _ordinal(pct) + " percentile"),
                 "target": (targets or {}).get(name),
             }
         )
@@ -235,7 +237,7 @@ def measures_table(
     return ReviewTable(
         frame,
         columns,
-        {"measure": "Measure", "value": "This CSM", "median": "Cohort median", "percentile": "Percentile in cohort", "target": "Target"},
+        {"measure": "Measure", "value": "This CSM", "median": "Cohort median", "percentile": "Percentile in cohort (100th = best)", "target": "Target"},
         {c: "text" for c in columns},
         caption=caption,
         empty_note=empty_note,
@@ -267,7 +269,7 @@ def scores_table(
             row[f"prev_{i}"] = format_metric(name, past.get(name))
         rows.append(row)
     prev_cols = tuple(f"prev_{i}" for i in range(len(history)))
-    labels = {"measure": "Score", "score": "This quarter", "median": "Cohort median", "percentile": "Percentile in cohort", "weight": "Weight"}
+    labels = {"measure": "Score", "score": "This quarter", "median": "Cohort median", "percentile": "Percentile in cohort (100th = best)", "weight": "Weight"}
     labels.update({f"prev_{i}": label for i, (label, _) in enumerate(history)})
     return ReviewTable(
         pd.DataFrame(rows),
