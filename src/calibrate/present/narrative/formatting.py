@@ -19,6 +19,8 @@ import re
 from datetime import date
 from typing import Any
 
+from ..escape import is_missing
+
 __all__ = [
     "NUMBER_RE",
     "is_missing",
@@ -56,14 +58,6 @@ NUMBER_RE = re.compile(
 )
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas NA (a value that cannot be computed)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
-    except (TypeError, ValueError):
-        return str(value) in {"<NA>", "nan", "NaT"}
 
 
 def _round(x: float) -> int:

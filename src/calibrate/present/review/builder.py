@@ -27,7 +27,7 @@ from . import tables as T
 from . import texts
 from .chart_data import health_frame, waterfall_frame
 from .evidence import book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
-from .slices import CsmSlicer
+from ...scoring.slices import CsmSlicer
 from .team import TeamReference, cohort_figures, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
 

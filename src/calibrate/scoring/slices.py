@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ...dataset import Dataset
+from ..dataset import Dataset
 
 __all__ = ["CsmSlicer"]
 
