@@ -160,7 +160,8 @@ def build_csm_review(
     transitions = current.transitions[current.transitions["csm_id"] == csm_id]
 
     notes = {
-        "header": tuple(texts.header_notes(book, period_end=period.end, tenure=tenure, hire_date=hire, left_date=left)),
+        "header": tuple(texts.header_notes(book, period_end=period.end, tenure=tenure, hire_date=hire, left_date=left,
+                                           n_accounts=metrics.get("n_accounts"), book_arr=metrics.get("end_book_arr"))),
         "scores": tuple(
             texts.rating_reason(metrics, weights=weights, rating_cuts=cuts, tier_cuts=(sp.tier_cuts.top, sp.tier_cuts.strong, sp.tier_cuts.solid))
             + texts.cohort_notes(
@@ -209,7 +210,7 @@ def build_csm_review(
         "book_measures": T.measures_table(metrics, _BOOK_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Book performance against the cohort", empty_note="No retention figures: no account was in this CSM's book at a window start."),
         "accounts": T.accounts_table(book),
         "renewals": R.renewals_table(book, renewals, period),
-        "upcoming_renewals": R.upcoming_renewals_table(book, renewals, period),
+        "upcoming_renewals": R.upcoming_renewals_table(book, current.renewals_due[current.renewals_due["csm_id"] == csm_id]),
         "health_measures": T.measures_table(metrics, _HEALTH_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Health discipline and engagement against the cohort", empty_note="No health or engagement figures for this quarter."),
         "health_bands": R.health_bands_table(book, period, red_max=hp.red_max, yellow_max=hp.yellow_max),
         "transitions": R.transitions_table(transitions),
