@@ -77,7 +77,7 @@ def upcoming_renewals_table(book: pd.DataFrame, due: pd.DataFrame | None, *, day
     due = due.sort_values(["renewal_date", "account_id"], kind="stable")
     ids = due["account_id"]
     at_risk = [
-        f"{format_measure(r, 'money')} at risk (notice {format_day(n)})" if not is_missing(n) and not is_missing(r) else ""
+        f"{format_measure(r, 'money')} at risk, notice given on {format_day(n)}" if not is_missing(n) and not is_missing(r) else ""
         for n, r in zip(due["notice_date"], due["arr_at_risk"])
     ]
     frame = pd.DataFrame({
