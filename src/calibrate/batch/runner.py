@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import json
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from .. import __version__
 from ..dataset import Dataset
@@ -42,6 +43,8 @@ from .manifest import NotebookStatus, input_records, read_manifest, status_from_
 from .bundle import default_bundle_dir, stage_bundle
 from .prepare import PreparedBatch, PrepareFn, check_prepared
 from .templates import TEMPLATES
+
+FACTS_DIR = "facts"  # reports/<period>/facts/<csm>.json: every figure a review shows (calibrate.facts)
 
 __all__ = ["BatchResult", "LoadFn", "run_batch", "load_with_contract"]
 
@@ -327,7 +330,7 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
         period_dir.mkdir(parents=True, exist_ok=True)
         if only is None and not resume:
             _remove_stale_reports(period_dir, jobs)
-        files = _write_tables(prepared, period_dir)
+        files = _write_tables(prepared, period_dir, dict(info.csm_keys))
         manifest["files"] = files
         n_workers = _worker_count(workers, params, len(to_run))
         manifest["workers"] = n_workers
@@ -348,7 +351,7 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
                        seconds=seconds, warnings=tuple(warnings))
 
 
-def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
+def _write_tables(prepared: PreparedBatch, period_dir: Path, csm_keys: Mapping[str, str] | None = None) -> list[str]:
     from ..scoring import write_scores_csv
 
     write_scores_csv(prepared.scores, period_dir / "scores.csv")
@@ -357,6 +360,19 @@ def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
         with atomic_path(period_dir / name) as tmp:
             frame.to_csv(tmp, index=False, lineterminator="\n")
         written.append(name)
+    if prepared.facts:
+        folder = period_dir / FACTS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        keys = dict(csm_keys or {})
+        wanted = set()
+        for csm_id, facts in sorted(prepared.facts.items()):
+            name = f"{keys.get(csm_id, csm_id)}.json"
+            write_text_atomic(folder / name, json.dumps(facts, indent=1, sort_keys=False, allow_nan=False) + "\n")
+            written.append(f"{FACTS_DIR}/{name}")
+            wanted.add(name)
+        for stale in folder.glob("*.json"):  # a CSM no longer in the data keeps no fact file
+            if stale.name not in wanted:
+                stale.unlink()
     return written
 
 
