@@ -337,7 +337,8 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
         _write_state(period_dir, manifest, statuses)
         try:
             _run_jobs(to_run, statuses, pool=pool, progress=progress, period_dir=period_dir,
-                      on_result=lambda: _write_state(period_dir, manifest, statuses))
+                      on_result=lambda: _write_state(period_dir, manifest, statuses),
+                      check=_consistency_check(prepared))
             manifest["status"] = "failed" if any(s.status == "failed" for s in statuses.values()) else "ok"
         except BaseException:
             manifest["status"] = "interrupted"
@@ -392,8 +393,41 @@ def _remove_stale_reports(period_dir: Path, jobs: list[NotebookJob]) -> None:
                 path.unlink()
 
 
+def _consistency_check(prepared: PreparedBatch) -> Callable[[NotebookJob, JobOutput], JobOutput]:
+    """The report-wide consistency check (``batch.factcheck``) as a step between a job's end and its files.
+
+    A review whose page shows a figure that disagrees with its fact file, or a
+    team report whose CSM rows disagree with ``scores.csv``, is not written:
+    that job fails with the figures and where they were shown; the others go on.
+    """
+    from .factcheck import check_review, check_team_page, describe
+
+    facts = dict(prepared.facts)
+    if not facts:
+        return lambda job, output: output
+    scores_rows = prepared.scores.to_dict("records")
+
+    def check(job: NotebookJob, output: JobOutput) -> JobOutput:
+        if output.html is None or output.status.status != "ok":
+            return output
+        if job.csm_id is not None and job.csm_id in facts:
+            problems = check_review(output.html, facts[job.csm_id], name=f"review of {job.csm_id}")
+        elif job.template == "team_calibration":
+            problems = check_team_page(output.html, scores_rows, facts)
+        else:
+            return output
+        if not problems:
+            return output
+        message = describe(problems)
+        return replace(output, html=None,
+                       status=replace(output.status, status="failed", html=None, error=message.splitlines()[0], detail=message))
+
+    return check
+
+
 def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, pool: cf.Executor, progress: bool,
-              period_dir: Path, on_result: Callable[[], None]) -> None:
+              period_dir: Path, on_result: Callable[[], None],
+              check: Callable[[NotebookJob, JobOutput], JobOutput] | None = None) -> None:
     if not jobs:
         return
     from tqdm.auto import tqdm
@@ -406,6 +440,8 @@ def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, p
                 job = futures[future]
                 try:
                     output: JobOutput = future.result()
+                    if check is not None:
+                        output = check(job, output)
                     statuses[job.job_id] = write_job_output(period_dir, output)
                 except Exception as exc:  # the worker process itself died, or the page could not be written
                     statuses[job.job_id] = replace(

@@ -19,6 +19,7 @@ import pandas as pd
 from ...periods import Period
 from .team import TeamReference, format_reference
 from ...scoring.standing import percentile_direction
+from ..narrative.formatting import fmt_ordinal
 from .units import MEASURES, format_measure, format_metric, is_missing, label_of
 
 __all__ = [
@@ -245,9 +246,8 @@ def measures_table(
 
 
 def _ordinal(pct: float) -> str:
-    n = int(round(float(pct)))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """The one ordinal of a percentile (halves round up, as everywhere else): ``12.5`` -> ``13th``."""
+    return fmt_ordinal(pct)
 
 
 def scores_table(

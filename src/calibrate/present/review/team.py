@@ -36,6 +36,7 @@ REFERENCE_METRICS = (
     "nrr_excl_top",
     "logo_churn_rate",
     "expansion_arr",
+    "contraction_arr",
     "churn_arr",
     "renewal_rate",
     "top_account_share",
