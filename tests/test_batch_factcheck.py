@@ -101,3 +101,21 @@ def test_figures_are_read_at_the_precision_shown():
     assert parse_figure("+7 points") == (7.0, 1.0)
     assert parse_figure("$1.2M") == pytest.approx((1.2e6, 1e5))
     assert parse_figure("not computable") is None
+
+
+def test_the_narratives_statements_of_the_book_are_checked(sample_run):
+    from calibrate.batch.factcheck import NARRATIVE_FIGURES, check_narrative, narrative_text
+
+    _, period_dir = sample_run
+    facts = _facts(period_dir)
+    seen = 0
+    for csm_id, fact in facts.items():
+        page = (period_dir / "csm" / f"{csm_id}.html").read_text()
+        seen += sum(1 for pattern, _ in NARRATIVE_FIGURES for _ in pattern.finditer(narrative_text(page)))
+        assert check_narrative(page, fact) == []
+    assert seen >= 9  # the sample's narratives do state these figures, so the check is not vacuous
+    page = (period_dir / "csm" / f"{VICTIM}.html").read_text()
+    grr = f"{facts[VICTIM]['figures']['grr']['value'] * 100:.1f}%"
+    assert f"GRR of {grr}" in narrative_text(page)
+    problems = check_narrative(page.replace(f"GRR of {grr}", "GRR of 100.0%"), facts[VICTIM])
+    assert problems and "draft narrative" in problems[0].where

@@ -11,7 +11,9 @@ figures it shows and compares each with the CSM's fact file
   and the percentile of each row against the fact file's figure and cohort;
 * the ARR-band table: its account counts and ARR add up to the live book;
 * the header note "Book at quarter end: N accounts with $X of ARR";
-* the renewals-due table: the same accounts, dates and ARR as the fact file.
+* the renewals-due table: the same accounts, dates and ARR as the fact file;
+* the draft narrative's statements of the book's figures ("GRR at 95.9%",
+  "an average health of 69 across 75 accounts"), against the same facts.
 
 A shown figure agrees when the fact, written at the precision the page
 shows, gives the same number (``99.5%`` agrees with 0.99512, not with
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Iterable, Mapping
 
-__all__ = ["Mismatch", "PageFigures", "read_page", "parse_figure", "check_review", "check_team_page", "describe"]
+__all__ = ["Mismatch", "PageFigures", "read_page", "parse_figure", "check_review", "check_narrative", "check_team_page",
+           "narrative_text", "describe"]
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,54 @@ def check_review(page_html: str, facts: Mapping[str, Any], *, name: str = "revie
                 if html.unescape(account) != (fact.get("name") or "") or not _agrees(arr_text, fact.get("arr")):
                     out.append(Mismatch("Renewal due", f"{account} {arr_text}", where,
                                         f"{fact.get('name')} {_fact_text(fact.get('arr'))}", "accounts.renewals_due"))
+    return out + check_narrative(page_html, facts, name=name)
+
+
+# Phrases of the draft narrative that state a figure of the fact file, written for its templates
+# (present/narrative/phrases.py): (pattern, metric). The number is group 1.
+NARRATIVE_FIGURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.I), metric)
+    for pattern, metric in (
+        (r"\bGRR (?:of|at) ([-\d.,]+%)", "grr"),
+        (r"\bgross retention of ([-\d.,]+%)", "grr"),
+        (r"\bkept ([-\d.,]+%) of starting ARR", "grr"),
+        (r"\bNRR of ([-\d.,]+%)", "nrr"),
+        (r"\bnet retention of ([-\d.,]+%)", "nrr"),
+        (r"\bat ([-\d.,]+%) net revenue retention", "nrr"),
+        (r"\bNet revenue retention for .{1,80}? came in at ([-\d.,]+%)", "nrr"),
+        (r"\bNRR (?:is|is still|would be) ([-\d.,]+%)", "nrr_excl_top"),
+        (r"\baverage health of (\d+)", "avg_health"),
+        (r"\baverage health of \d+ across (?:the )?(\d+) accounts?", "n_accounts"),
+        (r"\bof the (\d+) accounts? in the book at the end", "n_accounts"),
+        (r"\bowns (\d+) accounts? at the end", "n_accounts"),
+        (r"\bends \S+ with (\d+) accounts? in the book", "n_accounts"),
+        (r"\bon a book of (\d+) accounts? at quarter end", "n_accounts"),
+    )
+)
+
+
+def narrative_text(page_html: str) -> str:
+    """The text of the page's draft narrative (after its heading), tags removed; empty when there is none."""
+    start = page_html.find("Draft narrative")
+    if start < 0:
+        return ""
+    body = re.sub(r"<(svg|style|script)\b.*?</\1>", " ", page_html[start:], flags=re.S | re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def check_narrative(page_html: str, facts: Mapping[str, Any], *, name: str = "review") -> list[Mismatch]:
+    """Each figure the draft narrative states about the book (GRR, NRR, average health, accounts) against the facts."""
+    text = narrative_text(page_html)
+    figures = facts.get("figures", {})
+    out = []
+    for pattern, metric in NARRATIVE_FIGURES:
+        fact = figures.get(metric)
+        if fact is None:
+            continue
+        for hit in pattern.finditer(text):
+            if not _agrees(hit.group(1), fact.get("value")):
+                out.append(Mismatch(fact["label"], hit.group(0), f'{name}, draft narrative: "{hit.group(0)}"',
+                                    _fact_text(fact.get("value")), f"figures.{metric}"))
     return out
 
 

@@ -14,6 +14,7 @@ from ...measures import COUNT_NOUNS as _COUNT_NOUNS
 from ...measures import MEASURES, UNIT_KINDS, label_of
 from ...measures import kind_of
 from ..escape import is_missing
+from ..narrative.formatting import fmt_pct
 
 __all__ = ["MEASURES", "UNIT_KINDS", "format_measure", "format_metric", "label_of", "kind_of", "is_missing"]
 
@@ -37,7 +38,7 @@ def format_measure(value: Any, kind: str, *, noun: str = "account") -> str | Non
     if kind == "money":
         return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
     if kind == "percent":
-        return f"{x * 100:,.1f}%"
+        return fmt_pct(x)
     if kind == "points":
         n = int(_round_half_up(x))
         return f"{n} point" if abs(n) == 1 else f"{n} points"
