@@ -69,9 +69,12 @@ def main() -> None:
 def _funnel(reps: int, record: dict) -> None:
     print(f"Funnel false flags under the null ({reps} teams of 200 CSMs; rate ± Monte-Carlo SE):")
     funnel = funnel_false_flags(reps, n_csms=200, seed=11, n_draws=4000, baseline=True)
-    print(f"  {'measure':<13}{'band':>7}{'level':>7}{'nominal':>9}{'measured':>10}{'± SE':>9}")
+    print("  (rates among the books that are judged; 'judged' is the share of books the rule can judge: a churn")
+    print("   book whose count could land outside the 95% limits under 3% of the time is 'too few to judge')")
+    print(f"  {'measure':<13}{'band':>7}{'level':>7}{'nominal':>9}{'measured':>10}{'± SE':>9}{'judged':>9}")
     for _, r in funnel.iterrows():
-        print(f"  {r['measure']:<13}{r['band']:>7}{r['level']:>7}{_pct(r['nominal']):>9}{_pct(r['rate']):>10}{_pct(r['mc_se']):>9}")
+        print(f"  {r['measure']:<13}{r['band']:>7}{r['level']:>7}{_pct(r['nominal']):>9}{_pct(r['rate']):>10}"
+              f"{_pct(r['mc_se']):>9}{_pct(r['share_judged']):>9}")
     record["funnel"] = funnel.to_dict(orient="records")
 
 

@@ -40,7 +40,8 @@ def written(tmp_path_factory):
 
 def test_the_file_has_the_issue_columns_in_order(written):
     assert list(written.columns[:17]) == list(TEAM_STATISTICS_COLUMNS[:17])
-    assert set(written["funnel_churn_band"]) <= {"inside", "outside_95", "outside_998"}
+    assert set(written["funnel_churn_band"]) <= {"inside", "outside_95", "outside_998", "too_few"}
+    assert set(written["funnel_nrr_band"]) <= {"inside", "outside_95", "outside_998"}
     assert written["p_top_quartile"].between(0, 1, inclusive="neither").all()
 
 
@@ -69,15 +70,19 @@ def test_funnel_chart_table_and_text_agree_for_every_csm(report, measure):
     adjusted = report.book_adjusted
     band = adjusted[f"{measure}_band"].to_numpy()
     points = funnel_plot(adjusted, measure=measure).layer[2].data
-    assert np.array_equal(np.abs(points["value"].to_numpy()) > Z95, band != "inside")
+    judged = band != "too_few"
+    assert np.array_equal(np.abs(points["value"].to_numpy())[judged] > Z95, band[judged] != "inside")
     note = report.notes["expected"]
     names = adjusted["name"].fillna(adjusted["csm_id"]).astype(str)
-    if (report.book_adjusted[["churn_band", "nrr_band"]] == "inside").all().all():
-        assert "Every CSM is inside the 95% limits" in note
+    outside = report.book_adjusted[["churn_band", "nrr_band"]].isin(["outside_95", "outside_998"])
+    if not outside.any().any():
+        assert "inside the 95% limits" in note
     else:
-        assert "Every CSM is inside" not in note
-        for name in names[band != "inside"]:
+        assert "Every CSM" not in note
+        for name in names[np.isin(band, ["outside_95", "outside_998"])]:
             assert name in note
+    if (band == "too_few").any():
+        assert "too small to judge on churn" in note
 
 
 def test_the_report_states_the_estimated_prior_in_words(report):

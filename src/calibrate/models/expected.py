@@ -44,7 +44,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..errors import CalibrateError, InsufficientDataError
-from .funnel import (LEVELS, band_of, binomial_limits, count_limits, count_positions, overdispersion, resampled_null,
+from .funnel import (LEVELS, attainable_size, band_of, judged_bands, binomial_limits, count_limits, count_positions, overdispersion, resampled_null,
                      sample_limits, sample_positions, z_from_positions)
 
 __all__ = [
@@ -237,7 +237,9 @@ def _book_pmfs(csm_id: pd.Series, p: np.ndarray, books: pd.Index) -> np.ndarray:
 
 
 def _positions(band: np.ndarray, z: np.ndarray, up: str, down: str) -> dict[str, np.ndarray]:
-    """The ``*_position_95`` / ``*_position_998`` words, read from the one band column and the sign of z."""
+    """The ``*_position_95`` / ``*_position_998`` words: where the dot is against the lines (from z), also for
+    a book too small to judge (its band says ``too_few``; the position still says which side of a line it fell)."""
+    band = band_of(z)
     side = np.where(z > 0, up, down)
     return {
         "95": np.where(np.isin(band, ("outside_95", "outside_998")), side, "inside"),
@@ -279,7 +281,8 @@ def book_adjusted(
     ``expected_churn_rate`` (E / n), ``churn_diff`` ((O − E) / n),
     ``team_churn_rate``, ``p_low`` (P(O ≤ o)), ``p_high`` (P(O ≥ o)),
     ``churn_z`` (standardised position), ``churn_band`` (``inside`` /
-    ``outside_95`` / ``outside_998``), ``churn_low_95`` / ``churn_high_95`` /
+    ``outside_95`` / ``outside_998``, or ``too_few`` when the book cannot be judged:
+    ``churn_attainable`` below ``funnel.MIN_ATTAINABLE``), ``churn_low_95`` / ``churn_high_95`` /
     ``churn_low_998`` / ``churn_high_998`` (limits on ``churn_diff``: beyond
     one exactly when the band says so), ``churn_phi``,
     ``churn_position_95`` / ``_998`` (``above`` = more churn than the book
@@ -349,7 +352,8 @@ def book_adjusted(
     phi_c = max(1.0, phi_churn) if np.isfinite(phi_churn) else 1.0
     churn_z = z_from_positions(count_positions(pmf, o, e_churns, phi=phi_c))
     out["churn_z"] = churn_z
-    out["churn_band"] = band_of(churn_z)
+    out["churn_attainable"] = attainable_size(pmf, e_churns, phi=phi_c)
+    out["churn_band"] = judged_bands(churn_z, out["churn_attainable"].to_numpy())
     out["churn_phi"] = phi_c
     out["churn_phi_estimate"] = phi_churn
 

@@ -71,9 +71,12 @@ def funnel_false_flags(n_reps: int, *, n_csms: int = 200, seed: int = 0, n_draws
     ``baseline=True`` adds the measures ``churn_normal`` and ``nrr_normal``: the normal-approximation
     limits the project used before, measured on the same teams.
 
-    Returns ``measure``, ``band``, ``level``, ``nominal``, ``rate``, ``mc_se``, ``n_csm_quarters``.
+    The rate is among the books that are judged (a churn book the exact test cannot judge is
+    ``too_few``; ``share_judged`` says how many were). Returns ``measure``, ``band``, ``level``,
+    ``nominal``, ``rate``, ``mc_se``, ``n_csm_quarters`` (judged), ``share_judged``.
     """
     shares: dict[tuple[str, str, str], list[float]] = {}
+    judged_share: dict[tuple[str, str, str], list[float]] = {}
     counts: dict[tuple[str, str, str], int] = {}
     for rep in range(n_reps):
         rng = np.random.default_rng([seed, rep])
@@ -92,14 +95,18 @@ def funnel_false_flags(n_reps: int, *, n_csms: int = 200, seed: int = 0, n_draws
             for level, outside in (("95", ("outside_95", "outside_998")), ("99.8", ("outside_998",))):
                 for band, rows in adjusted.groupby("band"):
                     key = (measure, band, level)
-                    shares.setdefault(key, []).append(float(rows[f"{measure}_band"].isin(outside).mean()))
-                    counts[key] = counts.get(key, 0) + len(rows)
+                    judged = rows[rows[f"{measure}_band"] != "too_few"]  # books too small to judge are counted apart
+                    judged_share.setdefault(key, []).append(len(judged) / len(rows) if len(rows) else float("nan"))
+                    if len(judged):
+                        shares.setdefault(key, []).append(float(judged[f"{measure}_band"].isin(outside).mean()))
+                    counts[key] = counts.get(key, 0) + len(judged)
     out = []
     for (measure, band, level), values in shares.items():
         v = np.array(values)
         out.append({"measure": measure, "band": band, "level": level, "nominal": 0.05 if level == "95" else 0.002,
                     "rate": float(v.mean()), "mc_se": float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan"),
-                    "n_csm_quarters": counts[(measure, band, level)]})
+                    "n_csm_quarters": counts[(measure, band, level)],
+                    "share_judged": float(np.nanmean(judged_share[(measure, band, level)]))})
     order = {f"{lo}-{hi}": i for i, (lo, hi) in enumerate(BANDS)}
     frame = pd.DataFrame(out)
     return frame.sort_values(["measure", "level", "band"], key=lambda c: c.map(order) if c.name == "band" else c).reset_index(drop=True)

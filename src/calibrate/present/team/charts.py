@@ -23,7 +23,8 @@ __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distributio
 
 MAX_LABELS = 12
 _WIDTH = 640
-_POSITION_COLORS = {"better than the book": PALETTE[2], "inside the limits": "#9aa5b1", "worse than the book": PALETTE[3]}
+_POSITION_COLORS = {"better than the book": PALETTE[2], "inside the limits": "#9aa5b1", "worse than the book": PALETTE[3],
+                    "too few accounts to judge": "#d9dee4"}
 
 
 def _name(frame: pd.DataFrame) -> pd.Series:
@@ -59,6 +60,7 @@ def funnel_plot(adjusted: pd.DataFrame | None, *, measure: str = "churn") -> alt
     good = "below" if churn else "above"
     beyond = np.isin(band, ("outside_95", "outside_998"))
     status = np.where(~beyond, "inside the limits", np.where(side == good, "better than the book", "worse than the book"))
+    status = np.where(band == "too_few", "too few accounts to judge", status)
     data = pd.DataFrame({"csm": _name(adjusted).to_numpy(), "size": adjusted["n_accounts"].to_numpy(float),
                          "value": np.clip(adjusted[f"{measure}_z"].to_numpy(float), -5.0, 5.0), "status": status})
     x_min = max(0.8, float(data["size"].min()) * 0.8)
@@ -80,11 +82,11 @@ def funnel_plot(adjusted: pd.DataFrame | None, *, measure: str = "churn") -> alt
     )
     rule = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#1d2733", strokeWidth=1).encode(y="y:Q")
     legend_title = "Against the 95% limits"
-    domain = list(_POSITION_COLORS)
+    domain = [k for k in _POSITION_COLORS if k != "too few accounts to judge" or (status == k).any()]
     points = alt.Chart(data).mark_point(shape="circle", size=46, opacity=0.9, filled=True, strokeWidth=1.4).encode(
         x=alt.X("size:Q", scale=x_scale),
         y=alt.Y("value:Q", scale=y_scale),
-        color=alt.Color("status:N", title=legend_title, scale=alt.Scale(domain=domain, range=list(_POSITION_COLORS.values())),
+        color=alt.Color("status:N", title=legend_title, scale=alt.Scale(domain=domain, range=[_POSITION_COLORS[k] for k in domain]),
                         legend=alt.Legend(labelLimit=320)),
     )
     worse = status == "worse than the book"

@@ -80,6 +80,8 @@ def _limit_text(row: pd.Series) -> str:
     parts = []
     for measure, label, worse in (("churn", "churn", "above"), ("nrr", "NRR", "below")):
         band = str(row[f"{measure}_band"])
+        if band == "too_few":
+            parts.append(f"{label}: too few accounts to judge")
         if band in ("outside_95", "outside_998"):
             side = "worse" if str(row[f"{measure}_position_95"]) == worse else "better"
             parts.append(f"{label} {side} than the book ({'beyond 99.8%' if band == 'outside_998' else 'beyond 95%'})")
@@ -102,7 +104,7 @@ def book_adjusted_view(adjusted: pd.DataFrame | None, statistics: pd.DataFrame |
         for column in ("churn_shrunk", "nrr_shrunk"):
             out[column] = ids.map(stats[column]).to_numpy()
     if len(out) > full_up_to:
-        out = out.loc[out["limits"].ne("inside both limits") & out["limits"].ne("small book")]
+        out = out.loc[out["limits"].str.contains("than the book")]
     return out.reset_index(drop=True)
 
 

@@ -126,7 +126,13 @@ def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any], priors: pd
         flagged.append(f"NRR above expectation: {name_list(better_nrr)}")
     if worse_nrr:
         flagged.append(f"NRR below expectation: {name_list(worse_nrr)}")
-    outside = ("Outside the 95% limits — " + "; ".join(flagged) + ".") if flagged else "Every CSM is inside the 95% limits on both measures."
+    too_few = int(adjusted["churn_band"].astype(str).eq("too_few").sum())
+    outside = ("Outside the 95% limits — " + "; ".join(flagged) + ".") if flagged else (
+        "Every CSM is inside the 95% limits on both measures." if not too_few
+        else "Every CSM that can be judged is inside the 95% limits on both measures.")
+    if too_few:
+        outside += (f" {too_few} {'book is' if too_few == 1 else 'books are'} too small to judge on churn: even a "
+                    "wholly ordinary book of that size would rarely land outside the limits, so its churn says little either way.")
     widened = []
     for measure, label in (("churn", "churn"), ("nrr", "NRR")):
         phi = float(adjusted[f"{measure}_phi"].iloc[0])
