@@ -63,7 +63,7 @@ CATEGORIES = ("retention", "expansion", "health", "engagement", "satisfaction", 
 
 @dataclass(frozen=True)
 class AttributionParams:
-    """Who is credited with an account's ARR movement (METRICS.md, inherited-book trap)."""
+    """Who is credited with an account's ARR movement (docs/METRICS.md: attribution windows)."""
 
     handover_grace_days: int = 60
     inherited_share_threshold: float = 0.25
@@ -71,7 +71,7 @@ class AttributionParams:
 
 @dataclass(frozen=True)
 class ConcentrationParams:
-    """When one account carries a book (METRICS.md, strategic-account camouflage)."""
+    """When one account carries a book (a book carried by one account)."""
 
     top_share_threshold: float = 0.25
     top_nrr_move: float = 0.05
@@ -185,7 +185,7 @@ class ScoringParams:
 
 @dataclass(frozen=True)
 class FlagParams:
-    """Did the AI copilot's flags predict churn and escalations (METRICS.md, model validation)."""
+    """Did the AI copilot's flags predict churn and escalations (docs/STATISTICS.md)."""
 
     lookback_days: int = 90
     horizon_days: int = 90

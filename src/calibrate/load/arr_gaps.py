@@ -1,6 +1,6 @@
 """Fill a missing ``arr`` month between two present months by carrying the earlier one forward.
 
-DATA-CONTRACT.md: "A missing month between two present months is carried
+The data contract: "A missing month between two present months is carried
 forward with a warning." Months before an account's first row or after its
 last are not invented: churn is an explicit ``0`` row.
 """

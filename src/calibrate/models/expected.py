@@ -1,6 +1,6 @@
 """Book-adjusted performance: each CSM's outcomes against what their book predicted.
 
-Books differ (the "book differences" trap of DOMAIN.md): a CSM with many
+Books differ (some books are simply harder than others): a CSM with many
 low-health SMB accounts renewing this quarter will lose more than one with a
 calm enterprise book, whatever either does. So a pooled, account-level model
 *without CSM identity* predicts each account's outcome from its book facts

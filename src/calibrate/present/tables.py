@@ -17,7 +17,7 @@ format        value                       shown as
 ============  ==========================  ===============
 
 A value that cannot be computed (NA, NaN, None) shows as an em dash with a
-tooltip, never as 0 (DATA-CONTRACT.md: "a value that cannot be computed is
+tooltip, never as 0 (the data contract: "a value that cannot be computed is
 empty, never 0").
 """
 

@@ -44,12 +44,12 @@ from ..narrative.evidence import NOTE_CATEGORIES
 
 __all__ = ["ARR_BANDS", "arr_band", "redactor", "book_frame", "review_evidence", "notes_frame", "triggers_frame", "tenure_months"]
 
-# DOMAIN.md account tiers by ARR: strategic > $50k, growth $20-50k, core $10-20k, nurture < $10k.
+# Account tiers by ARR (docs/METRICS.md): strategic > $50k, growth $20-50k, core $10-20k, nurture < $10k.
 ARR_BANDS = (("strategic", 50_000.0), ("growth", 20_000.0), ("core", 10_000.0), ("nurture", 0.0))
 
 
 def arr_band(arr: float | None) -> str | None:
-    """The DOMAIN.md tier of an ARR amount: strategic (> $50k), growth ($20k-50k), core ($10k-20k), nurture (< $10k)."""
+    """The tier of an ARR amount: strategic (> $50k), growth ($20k-50k), core ($10k-20k), nurture (< $10k)."""
     if arr is None or arr != arr:
         return None
     for name, floor in ARR_BANDS[:-1]:

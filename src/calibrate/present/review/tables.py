@@ -85,7 +85,7 @@ def format_day(value) -> str | None:
 
 
 def book_shape_table(book: pd.DataFrame) -> ReviewTable:
-    """Accounts by ARR band (DOMAIN.md tiers) and segment, with ARR at quarter end and its share."""
+    """Accounts by ARR band (the account tiers) and segment, with ARR at quarter end and its share."""
     live = book[book["in_live_book"].astype(bool)] if len(book) and "in_live_book" in book.columns else book.iloc[0:0]
     segments = sorted(live["segment"].dropna().astype(str).unique()) if len(live) else []
     rows = []
