@@ -153,6 +153,7 @@ def table_html(
         raise KeyError(f"table_html: columns {missing} are not in the frame (it has {list(frame.columns)}).")
     body = frame if max_rows is None else frame.head(max_rows)
     col_formats = {c: formats.get(c, _default_format(frame[c])) for c in shown}
+    worded = {c for c in shown if str(c).endswith("rating") or str(c) in ("category", "tier")}
 
     head_cells = []
     for col in shown:
@@ -163,6 +164,8 @@ def table_html(
         cells = []
         for col, value in zip(shown, values):
             cls = ' class="num"' if col_formats[col] in _NUMERIC_FORMATS else ""
+            if col in worded and isinstance(value, str):
+                value = value.replace("_", " ")  # needs_development -> needs development: words, not code names
             cells.append(f"<td{cls}>{format_value(value, col_formats[col])}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     parts = ['<div class="table-wrap"><table class="data">']
