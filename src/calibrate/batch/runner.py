@@ -34,7 +34,7 @@ from ..dataset import Dataset
 from ..errors import CalibrateError
 from ..params import Params, params_hash, params_to_dict
 from ..present.bundle import template_path
-from .atomic import atomic_path, write_text_atomic
+from ..atomic import write_csv_atomic, write_text_atomic
 from .consistency import check_same_run, input_fingerprint
 from .execute import JobOutput, NotebookJob, resolve_kernel_name, run_job, warm_up, write_job_output
 from .index import render_index
@@ -101,10 +101,14 @@ def load_with_contract(data_dir: Path, params: Params) -> Dataset:
 
 
 def _worker_count(workers: int | None, params: Params, n_jobs: int) -> int:
-    chosen = workers if workers is not None and workers > 0 else params.batch.workers
+    """Workers asked for (``--workers``, else params, 0 = one per core), capped at the cores and at the jobs."""
+    if workers is not None and workers < 1:
+        raise CalibrateError(f"--workers must be 1 or more (got {workers}); leave it out for one per core.")
+    cores = os.cpu_count() or 1
+    chosen = workers if workers is not None else params.batch.workers
     if chosen <= 0:
-        chosen = os.cpu_count() or 1
-    return max(1, min(chosen, max(n_jobs, 1)))
+        chosen = cores
+    return max(1, min(chosen, cores, max(n_jobs, 1)))
 
 
 def _build_jobs(prepared: PreparedBatch, csm_keys: dict[str, str], *, bundle: Path, out_dir: Path,
@@ -354,8 +358,7 @@ def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
     write_scores_csv(prepared.scores, period_dir / "scores.csv")
     written = ["scores.csv"]
     for name, frame in prepared.csv_tables.items():
-        with atomic_path(period_dir / name) as tmp:
-            frame.to_csv(tmp, index=False, lineterminator="\n")
+        write_csv_atomic(frame, period_dir / name)
         written.append(name)
     return written
 
