@@ -74,12 +74,13 @@ def test_redactor_replaces_colleagues_but_not_shared_own_words():
 
 def _book(rows):
     base = {"account_id": "A", "name": "Acme", "segment": "smb", "owned_from": pd.Timestamp("2026-07-01"), "owned_to": T1,
-            "start_arr": 10_000.0, "end_arr": 10_000.0, "arr_change": 0.0, "movement": "flat", "previous_owner_credited": False, "attributed": True}
+            "start_arr": 10_000.0, "end_arr": 10_000.0, "arr_change": 0.0, "movement": "flat", "previous_owner_credited": False, "attributed": True,
+            "in_live_book": True}
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
 def test_a_csm_with_no_accounts_at_quarter_end_gets_a_clear_note():
-    book = _book([{"owned_to": pd.Timestamp("2026-08-15")}])
+    book = _book([{"owned_to": pd.Timestamp("2026-08-15"), "in_live_book": False}])
     notes = header_notes(book, period_end=T1, tenure=20.0, hire_date=pd.Timestamp("2024-12-01"), left_date=pd.Timestamp("2026-08-15"))
     kinds = [k for k, _ in notes]
     assert "nodata" in kinds and "warning" in kinds

@@ -37,11 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="generate synthetic exports with planted truths")
     p.add_argument("--out", type=Path, required=True, help="folder to write the tables into")
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same bytes); default 7")
-    p.add_argument("--csms", type=int, default=10, help="number of CSMs (default 10)")
+    p.add_argument("--csms", type=int, default=None, help="number of CSMs (default 10; 40 with --messy)")
     p.add_argument("--accounts", type=int, default=None, help="number of accounts (default: set by the books)")
     p.add_argument("--quarters", type=int, default=8, help="quarters of history ending at --end (default 8)")
     p.add_argument("--end", default="2026-Q3", help="last quarter of the data (default 2026-Q3)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
+    p.add_argument("--messy", action="store_true",
+                   help="add what real CRM exports hold: dormant assignments, reactivations, mid-quarter new logos, "
+                        "a handover on a renewal day, churn notices, accounts without health rows, rows out of order "
+                        "(CSV only; the truths go to messy_truths.json; see docs/SAMPLE.md)")
     p.set_defaults(handler=_cmd_sample)
 
     p = sub.add_parser("score", help="compute every CSM's metrics and scores for a period into scores.csv")
@@ -147,17 +151,31 @@ def format_summary(summary: dict, warnings: Sequence[str]) -> str:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from .sample import generate_sample
 
+    if args.messy and args.format != "csv":
+        raise CalibrateError("--messy writes CSV exports (as a CRM would); leave out --format or use --format csv.")
+    n_csms = args.csms if args.csms is not None else (40 if args.messy else 10)
     summary = generate_sample(
         args.out,
         seed=args.seed,
-        n_csms=args.csms,
+        n_csms=n_csms,
         n_accounts=args.accounts,
         quarters=args.quarters,
         end_period=args.end,
         file_format=args.format,
     )
-    print(f"Wrote sample data to {args.out}")
-    print(summary.describe() if hasattr(summary, "describe") else summary)
+    print(f"Wrote sample data to {args.out}: {summary.n_csms} CSMs, {summary.n_accounts:,} accounts, "
+          f"{summary.total_rows:,} rows over {summary.quarters} quarters ending {summary.period}. "
+          f"The planted situations are listed in {Path(args.out) / 'README.md'}.")
+    if args.messy:
+        from .sample.messy import TRUTHS_FILE, make_messy
+
+        truths = make_messy(args.out, period=args.end, seed=args.seed)
+        n_dormant = sum(len(v) for v in truths["dormant"].values())
+        print(f"Made it messy: {n_dormant} dormant assignments, {len(truths['reactivated'])} reactivations, "
+              f"{len(truths['new_logo'])} mid-quarter new logos, {len(truths['churn_notice'])} churn notices, "
+              f"{len(truths['handover_on_renewal_day'])} handover on a renewal day, "
+              f"{len(truths['without_health'])} accounts without health rows; rows shuffled. "
+              f"What was planted: {Path(args.out) / TRUTHS_FILE}")
     return EXIT_OK
 
 

@@ -185,6 +185,7 @@ def write_bundle(
             "csv_tables": dict(prepared.csv_tables),
             "warnings": list(prepared.warnings),
             "manifest_extra": dict(prepared.manifest_extra),
+            "facts": dict(prepared.facts),
         }
         dump_part(batch_part, batch_path(work), where="batch")
         for name in TEMPLATES:
@@ -254,6 +255,7 @@ def read_prepared(bundle_dir: str | Path) -> tuple[PreparedBatch, BundleInfo]:
         csv_tables=batch_part["csv_tables"],
         warnings=tuple(batch_part["warnings"]),
         manifest_extra=batch_part["manifest_extra"],
+        facts=batch_part.get("facts") or {},
     )
     return prepared, BundleInfo(path=bundle_dir, key=str(meta["key"]), csm_keys=csm_keys, reused=True)
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from .. import __version__
-from ..errors import CalibrateError
+from ..errors import CalibrateError, ReportError
 from ..params import Params, load_params, params_hash
 
 __all__ = ["PARAMETERS", "NotebookParameterError", "OpenedReport", "open_report", "injected_names", "check_names",
@@ -211,6 +211,8 @@ def open_report(
     if name == "csm_review":
         key = _csm_key(csm_id, csms, str(meta.get("period")))
         review = load_csm_slice(folder, key)
+        if getattr(review, "refused", ""):
+            raise ReportError(review.refused)
         if hasattr(review, "chart_data") and not getattr(review, "charts", None):
             # Standalone runs draw this review's charts once and keep them in the bundle; in the batch the
             # worker has drawn them already, so the report kernel never imports the chart renderer.

@@ -76,6 +76,7 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     ``calibrate run --only`` uses it when no prepared bundle fits.
     """
     from ..models import format_flag_validation, validate_flags
+    from ..models.decisions import merge_ratings
     from ..present.flags import build_flag_report
     from ..present.review import build_csm_reviews
     from ..present.team import build_team_report, load_calibration_decisions
@@ -92,7 +93,11 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     say("building per-CSM reviews")
     # Each review's charts are drawn later by the worker that runs its notebook
     # (batch.execute), spread over the workers instead of one after another here.
-    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only)
+    ratings = merge_ratings(current.scores, dataset.get("manager_ratings"), decisions, period=period.label)
+    reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only,
+                                                ratings=ratings)
+    say("writing each CSM's facts")
+    facts = build_facts(current, dataset, params, ratings)
     say("building the team calibration report")
     team_report = build_team_report(
         current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation
@@ -120,4 +125,29 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
         csv_tables=csv_tables,
         warnings=tuple(warnings),
         manifest_extra={"calibration_decisions": list(team_report.audit_trail)},
+        facts=facts,
     )
+
+
+def build_facts(current, dataset: Dataset, params: Params, ratings) -> dict:
+    """``csm_id -> fact file`` for every scored CSM (``calibrate.facts``), from the quarter's computed tables."""
+    from ..facts import csm_facts
+    from ..measures import MEASURES
+    from ..scoring.standing import cohort_standing
+
+    scores = current.scores
+    names = dict(zip(dataset["accounts"]["account_id"].astype(str), dataset["accounts"]["name"].astype(str)))
+    life = {str(k): v for k, v in current.lifecycle.groupby("csm_id", sort=False)}
+    due = {str(k): v for k, v in current.renewals_due.groupby("csm_id", sort=False)}
+    rating_rows = {} if ratings is None else {str(r["csm_id"]): r for r in ratings.to_dict("records")}
+    metrics = [m for m in MEASURES if m in scores.columns]
+    empty_life, empty_due = current.lifecycle.iloc[0:0], current.renewals_due.iloc[0:0]
+    out = {}
+    for row in scores.to_dict("records"):
+        csm_id = str(row["csm_id"])
+        out[csm_id] = csm_facts(
+            csm_id, period=current.period, scores_row=row, lifecycle=life.get(csm_id, empty_life),
+            renewals_due=due.get(csm_id, empty_due), account_names=names, ratings=rating_rows.get(csm_id),
+            standing=cohort_standing(scores, csm_id, min_cohort_size=params.scoring.min_cohort_size, metrics=metrics),
+        )
+    return out

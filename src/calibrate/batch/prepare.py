@@ -54,6 +54,9 @@ class PreparedBatch:
     manifest_extra : mapping
         JSON-ready entries added to ``manifest.json`` (e.g. the calibration
         decisions' audit trail).
+    facts : mapping
+        ``csm_id -> fact file`` (``calibrate.facts.csm_facts``), written as
+        ``facts/<csm key>.json`` beside the reports.
     """
 
     scores: pd.DataFrame
@@ -63,6 +66,7 @@ class PreparedBatch:
     csv_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     manifest_extra: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 PrepareFn = Callable[[Dataset, Params, Period], PreparedBatch]

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import json
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from .. import __version__
 from ..dataset import Dataset
@@ -44,6 +45,8 @@ from .manifest import NotebookStatus, input_records, read_manifest, status_from_
 from .bundle import default_bundle_dir, stage_bundle
 from .prepare import PreparedBatch, PrepareFn, check_prepared
 from .templates import TEMPLATES
+
+FACTS_DIR = "facts"  # reports/<period>/facts/<csm>.json: every figure a review shows (calibrate.facts)
 
 __all__ = ["BatchResult", "LoadFn", "run_batch", "load_with_contract"]
 
@@ -338,14 +341,15 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
         period_dir.mkdir(parents=True, exist_ok=True)
         if only is None and not resume:
             _remove_stale_reports(period_dir, jobs)
-        files = _write_tables(prepared, period_dir)
+        files = _write_tables(prepared, period_dir, dict(info.csm_keys))
         manifest["files"] = files
         n_workers = _worker_count(workers, params, len(to_run))
         manifest["workers"] = n_workers
         _write_state(period_dir, manifest, statuses)
         try:
             _run_jobs(to_run, statuses, pool=pool, progress=progress, period_dir=period_dir,
-                      on_result=lambda: _write_state(period_dir, manifest, statuses))
+                      on_result=lambda: _write_state(period_dir, manifest, statuses),
+                      check=_consistency_check(prepared))
             manifest["status"] = "failed" if any(s.status == "failed" for s in statuses.values()) else "ok"
         except BaseException:
             manifest["status"] = "interrupted"
@@ -359,7 +363,7 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
                        seconds=seconds, warnings=tuple(warnings))
 
 
-def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
+def _write_tables(prepared: PreparedBatch, period_dir: Path, csm_keys: Mapping[str, str] | None = None) -> list[str]:
     from ..scoring import write_scores_csv
 
     write_scores_csv(prepared.scores, period_dir / "scores.csv")
@@ -367,6 +371,19 @@ def _write_tables(prepared: PreparedBatch, period_dir: Path) -> list[str]:
     for name, frame in prepared.csv_tables.items():
         write_csv_atomic(frame, period_dir / name)
         written.append(name)
+    if prepared.facts:
+        folder = period_dir / FACTS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        keys = dict(csm_keys or {})
+        wanted = set()
+        for csm_id, facts in sorted(prepared.facts.items()):
+            name = f"{keys.get(csm_id, csm_id)}.json"
+            write_text_atomic(folder / name, json.dumps(facts, indent=1, sort_keys=False, allow_nan=False) + "\n")
+            written.append(f"{FACTS_DIR}/{name}")
+            wanted.add(name)
+        for stale in folder.glob("*.json"):  # a CSM no longer in the data keeps no fact file
+            if stale.name not in wanted:
+                stale.unlink()
     return written
 
 
@@ -386,8 +403,41 @@ def _remove_stale_reports(period_dir: Path, jobs: list[NotebookJob]) -> None:
                 path.unlink()
 
 
+def _consistency_check(prepared: PreparedBatch) -> Callable[[NotebookJob, JobOutput], JobOutput]:
+    """The report-wide consistency check (``batch.factcheck``) as a step between a job's end and its files.
+
+    A review whose page shows a figure that disagrees with its fact file, or a
+    team report whose CSM rows disagree with ``scores.csv``, is not written:
+    that job fails with the figures and where they were shown; the others go on.
+    """
+    from .factcheck import check_review, check_team_page, describe
+
+    facts = dict(prepared.facts)
+    if not facts:
+        return lambda job, output: output
+    scores_rows = prepared.scores.to_dict("records")
+
+    def check(job: NotebookJob, output: JobOutput) -> JobOutput:
+        if output.html is None or output.status.status != "ok":
+            return output
+        if job.csm_id is not None and job.csm_id in facts:
+            problems = check_review(output.html, facts[job.csm_id], name=f"review of {job.csm_id}")
+        elif job.template == "team_calibration":
+            problems = check_team_page(output.html, scores_rows, facts)
+        else:
+            return output
+        if not problems:
+            return output
+        message = describe(problems)
+        return replace(output, html=None,
+                       status=replace(output.status, status="failed", html=None, error=message.splitlines()[0], detail=message))
+
+    return check
+
+
 def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, pool: cf.Executor, progress: bool,
-              period_dir: Path, on_result: Callable[[], None]) -> None:
+              period_dir: Path, on_result: Callable[[], None],
+              check: Callable[[NotebookJob, JobOutput], JobOutput] | None = None) -> None:
     if not jobs:
         return
     from tqdm.auto import tqdm
@@ -400,6 +450,8 @@ def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, p
                 job = futures[future]
                 try:
                     output: JobOutput = future.result()
+                    if check is not None:
+                        output = check(job, output)
                     statuses[job.job_id] = write_job_output(period_dir, output)
                 except Exception as exc:  # the worker process itself died, or the page could not be written
                     statuses[job.job_id] = replace(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
+from ..escape import is_missing
+
 __all__ = [
     "panel_label",
     "DASH",
@@ -58,13 +60,6 @@ def kind_label(kind: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return value is getattr(__import__("pandas"), "NA")
 
 
 def fmt_number(value: Any, digits: int = 2) -> str:

@@ -12,7 +12,7 @@ from .coaching import PlanItem, ReviewPoint, coaching_plan, strengths_and_develo
 from .compose import Narrative, NarrativeSection, draft_narrative
 from .evidence import AccountEvidence, EvidenceNote, ReviewEvidence, TriggerEvidence
 from .facts import Facts, derive_facts
-from .grounding import GENERIC_PHRASES, GroundingProblem, assert_grounded, check_grounding, count_words
+from .grounding import GENERIC_PHRASES, GroundingProblem, NameIndex, assert_grounded, check_grounding, count_words
 
 __all__ = [
     "AccountEvidence",
@@ -31,6 +31,7 @@ __all__ = [
     "GENERIC_PHRASES",
     "GroundingProblem",
     "check_grounding",
+    "NameIndex",
     "assert_grounded",
     "count_words",
 ]

@@ -7,7 +7,7 @@ so a number in the text is grounded exactly when its formatted string is equal
 to one produced from the evidence.
 
 Forms: money ``$1.2M`` / ``$850k`` / ``$4.5k`` / ``$900``; ratios as whole
-percentages ``108%``; health and scores as whole numbers; CSAT ``4.5/5``;
+percentages ``108.4%``; health and scores as whole numbers; CSAT ``4.5/5``;
 dates ``14 Aug 2026``; percentiles ``80th``; per-dollar ``$1.60``; hours
 ``14.5``.
 """
@@ -18,6 +18,8 @@ import math
 import re
 from datetime import date
 from typing import Any
+
+from ..escape import is_missing
 
 __all__ = [
     "NUMBER_RE",
@@ -56,14 +58,6 @@ NUMBER_RE = re.compile(
 )
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas NA (a value that cannot be computed)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
-    except (TypeError, ValueError):
-        return str(value) in {"<NA>", "nan", "NaT"}
 
 
 def _round(x: float) -> int:
@@ -92,8 +86,14 @@ def fmt_money(amount: float) -> str:
 
 
 def fmt_pct(ratio: float) -> str:
-    """A fraction as a whole percentage: 1.084 -> ``108%``."""
-    return f"{_round(float(ratio) * 100)}%"
+    """A fraction as a percentage with one decimal, as every table and tile shows it: 1.0844 -> ``108.4%``.
+
+    The one percent formatter of every report (tables use it too), so a
+    narrative never says "100%" beside a tile that says 99.6%.
+    """
+    tenths = _round(float(ratio) * 1000)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{abs(tenths) // 10:,}.{abs(tenths) % 10}%"
 
 
 def fmt_points(delta: float) -> str:

@@ -25,6 +25,7 @@ name masked first:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "MIN_WORDS",
     "MAX_WORDS",
     "GroundingProblem",
+    "NameIndex",
     "count_words",
     "check_grounding",
     "assert_grounded",
@@ -125,8 +127,74 @@ def count_words(text: str) -> int:
     return total
 
 
+@functools.lru_cache(maxsize=8192)
 def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])" + re.escape(name) + r"(?![\w])")
+
+
+_TOKEN_RE = re.compile(r"\w+")
+
+
+class NameIndex:
+    """Names to look for in a text, built once per run and searched in one pass per text.
+
+    The names are indexed by their first word, so finding every one of
+    60,000 account names in a paragraph costs one scan of its words plus a
+    dictionary lookup per word, not 60,000 regular expressions. A candidate is
+    confirmed as the exact name standing between word boundaries (as the
+    single-name pattern would). Names that are ordinary words of the review's
+    own vocabulary (an account called "Engagement", a CSM called "Health")
+    are left out: the composer writes those words itself, so seeing them
+    proves nothing about a leak, and they must not fail a review.
+    """
+
+    def __init__(self, names: Iterable[str]):
+        vocab = vocabulary() | {t.lower() for t in SECTION_TITLES}
+        by_first: dict[str, list[tuple[str, int, int]]] = {}
+        loose: list[str] = []
+        for name in sorted({str(n) for n in names if str(n).strip()}, key=len, reverse=True):
+            if name.strip().lower() in vocab:
+                continue
+            parts = _TOKEN_RE.findall(name)
+            if not parts:
+                loose.append(name)
+                continue
+            lead = _TOKEN_RE.search(name).start()
+            by_first.setdefault(parts[0], []).append((name, lead, len(parts)))
+        self._by_first = by_first
+        self._loose = tuple(loose)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_first.values()) + len(self._loose)
+
+    def find(self, text: str, *, exclude: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, int]]:
+        """``(name, position)`` of every indexed name in ``text`` (longest first at a position), minus ``exclude``."""
+        hits: list[tuple[str, int]] = []
+        for match in _TOKEN_RE.finditer(text):
+            for name, lead, _ in self._by_first.get(match.group(0), ()):
+                if name in exclude:
+                    continue
+                at = match.start() - lead
+                end = at + len(name)
+                if at < 0 or text[at:end] != name:
+                    continue
+                if (at > 0 and _is_word_char(text[at - 1])) or (end < len(text) and _is_word_char(text[end])):
+                    continue
+                hits.append((name, at))
+        for name in self._loose:
+            if name not in exclude:
+                hit = _name_pattern(name).search(text)
+                if hit:
+                    hits.append((name, hit.start()))
+        return hits
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _as_index(names: "Iterable[str] | NameIndex") -> NameIndex:
+    return names if isinstance(names, NameIndex) else NameIndex(names)
 
 
 def _body(text: str) -> str:
@@ -207,8 +275,8 @@ def check_grounding(
     evidence: ReviewEvidence,
     *,
     too_short_reason: str | None = None,
-    account_universe: Iterable[str] = (),
-    forbidden_names: Iterable[str] = (),
+    account_universe: "Iterable[str] | NameIndex" = (),
+    forbidden_names: "Iterable[str] | NameIndex" = (),
     check_length: bool = True,
     facts: Facts | None = None,
 ) -> list[GroundingProblem]:
@@ -220,9 +288,11 @@ def check_grounding(
     evidence : the evidence the text must be grounded in.
     too_short_reason : the composer's reason for a text under 400 words; when
         given and non-empty, a short text is accepted.
-    account_universe : every account name of the company; names outside this
-        CSM's book are problems.
-    forbidden_names : names that must never appear (other CSMs).
+    account_universe : every account name of the company (names, or a
+        :class:`NameIndex` built once per run); names outside this CSM's book
+        are problems.
+    forbidden_names : names that must never appear (other CSMs), names or a
+        :class:`NameIndex`; this CSM's own name is never one.
     check_length : False for short pieces (strengths, plan items, one sentence).
     facts : the evidence's facts if already derived (saves deriving them again).
 
@@ -242,13 +312,15 @@ def check_grounding(
         end = min(end_candidates) if end_candidates else len(masked)
         return masked[start + 1 : end + 1].strip()
 
-    own = set(evidence.account_names) | {evidence.csm_name}
+    own = frozenset(set(evidence.account_names) | {evidence.csm_name})
     for kind, names in (("account", account_universe), ("name", forbidden_names)):
-        for name in sorted({str(n) for n in names if str(n).strip()} - own, key=len, reverse=True):
-            hit = _name_pattern(name).search(masked)
-            if hit:
-                what = "an account outside this CSM's book" if kind == "account" else "a name that must not appear"
-                problems.append(GroundingProblem(kind, name, sentence_of(hit.start()), f'"{name}" is {what}.'))
+        seen: set[str] = set()
+        for name, at in _as_index(names).find(masked, exclude=own):
+            if name in seen:
+                continue
+            seen.add(name)
+            what = "an account outside this CSM's book" if kind == "account" else "a name that must not appear"
+            problems.append(GroundingProblem(kind, name, sentence_of(at), f'"{name}" is {what}.'))
 
     for hit in NUMBER_RE.finditer(masked):
         token = hit.group(0)

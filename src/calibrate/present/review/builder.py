@@ -21,12 +21,13 @@ from ...dataset import Dataset
 from ...errors import ReportError
 from ...metrics.health import health_index
 from ...params import CATEGORIES, Params
-from ..narrative import ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
+from ..narrative import NameIndex, ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
 from . import records as R
 from . import tables as T
 from . import texts
 from .chart_data import health_frame, waterfall_frame
 from .evidence import book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
+from ...scoring.slices import CsmSlicer
 from .team import TeamReference, cohort_figures, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
 
@@ -58,6 +59,9 @@ class CsmReview:
     charts : ``name -> SVG text`` drawn from ``chart_data`` by :func:`.charts.review_charts`
         (``scores_vs_cohort``, ``score_trend``, ``arr_waterfall``, ``health_trajectory``);
         None where there is nothing to draw. Empty until the charts are drawn.
+    refused : empty, or why this review may not be shown (its text failed the
+        grounding check); the report notebook stops with this message, and
+        only this CSM's review fails.
     """
 
     csm_id: str
@@ -72,6 +76,7 @@ class CsmReview:
     tables: Mapping[str, T.ReviewTable] = field(default_factory=dict)
     chart_data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     charts: Mapping[str, str | None] = field(default_factory=dict)
+    refused: str = ""
 
 
 def _row(scores: pd.DataFrame, csm_id: str) -> dict | None:
@@ -99,10 +104,13 @@ def build_csm_review(
     arr=None,
     health_lookup=None,
     other_names=(),
+    ratings: Mapping[str, Any] | None = None,
 ) -> CsmReview:
     """The review of one CSM (see :func:`build_csm_reviews`, which also runs the grounding check).
 
     ``other_names``: the other CSMs' names, replaced by "a colleague" in every free text kept.
+    ``ratings``: this CSM's row of ``models.decisions.merge_ratings`` (model, manager and final
+    rating), so the review shows the same final rating as the team report.
     """
     period = current.period
     scores = current.scores
@@ -152,7 +160,8 @@ def build_csm_review(
     transitions = current.transitions[current.transitions["csm_id"] == csm_id]
 
     notes = {
-        "header": tuple(texts.header_notes(book, period_end=period.end, tenure=tenure, hire_date=hire, left_date=left)),
+        "header": tuple(texts.header_notes(book, period_end=period.end, tenure=tenure, hire_date=hire, left_date=left,
+                                           n_accounts=metrics.get("n_accounts"), book_arr=metrics.get("end_book_arr"))),
         "scores": tuple(
             texts.rating_reason(metrics, weights=weights, rating_cuts=cuts, tier_cuts=(sp.tier_cuts.top, sp.tier_cuts.strong, sp.tier_cuts.solid))
             + texts.cohort_notes(
@@ -180,7 +189,7 @@ def build_csm_review(
             "Accounts at quarter end": format_measure(metrics.get("n_accounts") or 0, "count"),
             "Book ARR at quarter end": format_measure(metrics.get("end_book_arr"), "money") or "no ARR",
             "Overall score": format_metric("overall_score", metrics.get("overall_score")) or "not scored",
-            "Rating": str(metrics.get("rating") or "not rated").replace("_", " "),
+            **_rating_tiles(metrics, ratings),
             "Tier": str(metrics.get("tier") or "no tier"),
         },
         "book_performance": _kpis(metrics, ("nrr", "grr", "expansion_arr", "churn_arr")),
@@ -201,7 +210,7 @@ def build_csm_review(
         "book_measures": T.measures_table(metrics, _BOOK_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Book performance against the cohort", empty_note="No retention figures: no account was in this CSM's book at a window start."),
         "accounts": T.accounts_table(book),
         "renewals": R.renewals_table(book, renewals, period),
-        "upcoming_renewals": R.upcoming_renewals_table(book, renewals, period),
+        "upcoming_renewals": R.upcoming_renewals_table(book, current.renewals_due[current.renewals_due["csm_id"] == csm_id]),
         "health_measures": T.measures_table(metrics, _HEALTH_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Health discipline and engagement against the cohort", empty_note="No health or engagement figures for this quarter."),
         "health_bands": R.health_bands_table(book, period, red_max=hp.red_max, yellow_max=hp.yellow_max),
         "transitions": R.transitions_table(transitions),
@@ -261,13 +270,33 @@ def build_csm_review(
     )
 
 
+def rating_text(value) -> str:
+    """A rating as people say it: ``needs development``, not ``needs_development``."""
+    return str(value).replace("_", " ")
+
+
+def _rating_tiles(metrics: Mapping, ratings: Mapping[str, Any] | None) -> dict[str, str]:
+    """Model, manager and final rating, each once; the final one is what the team report shows."""
+    model = metrics.get("rating")
+    if not ratings:
+        return {"Rating": rating_text(model) if not is_missing(model) else "not rated"}
+    tiles = {"Model rating": rating_text(model) if not is_missing(model) else "not rated"}
+    manager = ratings.get("manager_rating")
+    if not is_missing(manager):
+        tiles["Manager rating"] = rating_text(manager)
+    final = ratings.get("final_rating")
+    tiles["Final rating"] = rating_text(final) if not is_missing(final) else "not rated"
+    return tiles
+
+
 def _subtitle(name: str, label: str, segment, tenure) -> str:
     seg = str(segment or "unknown").replace("_", "-")
     ten = f", {tenure:.0f} months in the role" if tenure is not None else ""
     return f"Quarterly review, {label}: {seg} segment{ten}"
 
 
-def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> None:
+def _check(review: CsmReview, *, forbidden: NameIndex, universe: NameIndex) -> str:
+    """Why ``review``'s text may not be shown (empty when every piece passes the grounding check)."""
     ev = review.evidence
     facts = derive_facts(ev)  # once per CSM, not once per checked sentence
     narrative = draft_narrative(ev)
@@ -280,17 +309,21 @@ def _check(review: CsmReview, *, forbidden: list[str], universe: list[str]) -> N
     for text in pieces:
         problems += check_grounding(text, ev, account_universe=universe, forbidden_names=forbidden, check_length=False,
                                     facts=facts)
-    if problems:
-        lines = "\n".join(f"  - {p.message}" for p in problems[:20])
-        raise ReportError(
-            f"The review of {review.name} ({review.csm_id}, {review.period}) is not grounded in its own evidence; "
-            f"{len(problems)} problem(s):\n{lines}\nFix the evidence builder or the phrase that produced the text."
-        )
+    if not problems:
+        return ""
+    lines = "\n".join(f"  - {p.message}" + (f' In: "{p.sentence}"' if p.sentence else "") for p in problems[:10])
+    more = f"\n  (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+    return (
+        f"The review of {review.csm_id} for {review.period} was stopped before anyone could read it: its written text "
+        f"holds {len(problems)} item(s) that its own figures do not support:\n{lines}{more}\n"
+        "Check these names and figures in the input files (a name shared with another person or account, a figure "
+        "that changed). The other reviews are not affected."
+    )
 
 
 def build_csm_reviews(
     current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None,
-    only: Collection[str] | None = None,
+    only: Collection[str] | None = None, ratings: pd.DataFrame | None = None,
 ) -> tuple[dict[str, CsmReview], TeamReference]:
     """Per-CSM reviews, with their charts drawn, and the team reference for ``current.period``.
 
@@ -305,19 +338,25 @@ def build_csm_reviews(
         once, so the report kernels never do.
     only : the CSM ids whose reviews to build (None: every scored CSM); the
         team reference is always the whole team's.
+    ratings : ``models.decisions.merge_ratings`` of the quarter (model,
+        manager and final rating per CSM); None shows the model's rating only.
 
     Returns
     -------
-    ``({csm_id: CsmReview}, TeamReference)``. Raises ``ReportError`` naming
-    the CSM when a review's text fails the grounding check.
+    ``({csm_id: CsmReview}, TeamReference)``. A review whose text fails the
+    grounding check comes back with ``refused`` set (its report stops; the
+    others are unaffected).
     """
     from .charts import review_charts
 
     arr = arr_series(dataset["arr"])
-    lookup = health_index(dataset["health"])
     team = team_reference(current.scores, period=current.period.label, min_cohort_size=params.scoring.min_cohort_size)
     all_names = dict(zip(dataset["csms"]["csm_id"].astype(str), dataset["csms"]["name"].astype(str)))
-    universe = dataset["accounts"]["name"].dropna().astype(str).tolist()
+    # Built once per run: each review's text is then searched in one pass (not one pattern per name).
+    universe = NameIndex(dataset["accounts"]["name"].dropna().astype(str))
+    colleagues = NameIndex(all_names.values())
+    slicer = CsmSlicer(current, dataset)
+    rating_rows = {} if ratings is None else {str(r["csm_id"]): r for r in ratings.to_dict("records")}
     reviews: dict[str, CsmReview] = {}
     wanted = None if only is None else {str(x) for x in only}
     for csm_id in current.scores["csm_id"].astype(str):
@@ -325,8 +364,14 @@ def build_csm_reviews(
             continue
         own = all_names.get(csm_id, "")
         forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
-        review = build_csm_review(csm_id, current, previous, dataset, params, arr=arr, health_lookup=lookup, other_names=forbidden)
-        _check(review, forbidden=forbidden, universe=universe)
+        mine, my_data = slicer.for_csm(csm_id)  # this CSM's rows only, cut once by group-by
+        review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, other_names=forbidden,
+                                  ratings=rating_rows.get(csm_id))
+        problem = _check(review, forbidden=colleagues, universe=universe)
+        if problem:
+            # Only this review fails (its notebook stops with the message); the batch goes on.
+            reviews[csm_id] = replace(review, refused=problem)
+            continue
         if charts_for is None or csm_id in charts_for:
             review = replace(review, charts=review_charts(review))
         reviews[csm_id] = review

@@ -120,6 +120,7 @@ def book_frame(
         "account_id", "name", "segment", "owned_from", "owned_to", "attr_from", "attr_to", "full_quarter",
         "inherited", "handed_on", "previous_owner_credited", "attributed", "start_arr", "end_arr", "arr_change", "movement",
         "arr_band", "since", "health_start", "health_end", "renewal_date", "renewal_outcome", "saved", "qbr_in_period",
+        "in_live_book",
     ]
     if owned.empty:
         return pd.DataFrame(columns=columns)
@@ -192,6 +193,14 @@ def book_frame(
     acts = acts[(acts["csm_id"] == csm_id) & acts["kind"].isin(["qbr", "ebr"])]
     acts = acts[(acts["occurred_at"] >= period.start) & (acts["occurred_at"] < period.end)]
     rows["qbr_in_period"] = ids.isin(acts["account_id"]).to_numpy(bool)
+    # The live book at quarter end is the lifecycle's (book stage), never recomputed here.
+    life = getattr(current, "lifecycle", None)
+    if life is not None and len(life):
+        mine_life = life[life["csm_id"] == csm_id]
+        live_ids = set(mine_life.loc[mine_life["in_live_book"].astype(bool), "account_id"].astype(str))
+    else:
+        live_ids = set()
+    rows["in_live_book"] = ids.astype(str).isin(live_ids).to_numpy(bool)
     order = (-rows[["start_arr", "end_arr"]].max(axis=1)).argsort(kind="stable")
     return rows.iloc[order][columns].reset_index(drop=True)
 

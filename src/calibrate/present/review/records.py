@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...book.lifecycle import RENEWALS_DUE_DAYS
 from ...periods import Period
-from .tables import TRIGGER_TEXT, ReviewTable
-from .units import is_missing
+from .tables import TRIGGER_TEXT, ReviewTable, format_day
+from .units import format_measure, is_missing
 
 __all__ = [
     "renewals_table",
@@ -58,25 +59,40 @@ def renewals_table(book: pd.DataFrame, renewals: pd.DataFrame | None, period: Pe
     return ReviewTable(frame, cols, labels, formats, "Renewals in the quarter", empty)
 
 
-def upcoming_renewals_table(book: pd.DataFrame, renewals: pd.DataFrame | None, period: Period, *, days: int = 90) -> ReviewTable:
-    """Renewals due in the ``days`` after the quarter, with the account's health at quarter end."""
-    cols = ("renewal_date", "name", "arr", "health_end")
-    labels = {"renewal_date": "Renewal date", "name": "Account", "arr": "ARR at quarter end", "health_end": "Health at quarter end (points)"}
+def upcoming_renewals_table(book: pd.DataFrame, due: pd.DataFrame | None, *, days: int = RENEWALS_DUE_DAYS) -> ReviewTable:
+    """Renewals due in the ``days`` after the quarter on live-book accounts (``PeriodResult.renewals_due``).
+
+    The rows are the book stage's; an account whose customer gave churn notice
+    shows its ARR at risk and the notice date.
+    """
+    cols = ("renewal_date", "name", "arr", "at_risk", "health_end")
+    labels = {"renewal_date": "Renewal date", "name": "Account", "arr": "ARR at quarter end",
+              "at_risk": "Churn notice", "health_end": "Health at quarter end (points)"}
     formats = {"renewal_date": "date", "arr": "money", "health_end": "int"}
+    caption = f"Renewals due in the {days} days after the quarter (accounts in the book at quarter end)"
     note = f"No renewal is due in the {days} days after the quarter."
-    if renewals is None or book.empty:
-        return ReviewTable(pd.DataFrame(), cols, labels, formats, f"Renewals due in the next {days} days", note)
-    live = book[book["owned_to"] >= period.end]
-    horizon = period.end + pd.Timedelta(days=days)
-    due = renewals[renewals["account_id"].isin(live["account_id"]) & (renewals["renewal_date"] >= period.end) & (renewals["renewal_date"] < horizon)]
-    due = due.merge(live[["account_id", "name", "end_arr", "health_end"]], on="account_id").sort_values("renewal_date", kind="stable")
-    frame = pd.DataFrame({"renewal_date": due["renewal_date"], "name": due["name"].astype(str), "arr": due["end_arr"].astype(float), "health_end": due["health_end"].astype(float)})
-    return ReviewTable(frame, cols, labels, formats, f"Renewals due in the next {days} days", note)
+    if due is None or due.empty or book.empty:
+        return ReviewTable(pd.DataFrame(), cols, labels, formats, caption, note)
+    names = book.drop_duplicates("account_id").set_index("account_id")
+    due = due.sort_values(["renewal_date", "account_id"], kind="stable")
+    ids = due["account_id"]
+    at_risk = [
+        f"{format_measure(r, 'money')} at risk, notice given on {format_day(n)}" if not is_missing(n) and not is_missing(r) else ""
+        for n, r in zip(due["notice_date"], due["arr_at_risk"])
+    ]
+    frame = pd.DataFrame({
+        "renewal_date": due["renewal_date"].to_numpy(),
+        "name": names["name"].reindex(ids).astype(str).to_numpy(),
+        "arr": due["arr"].astype(float).to_numpy(),
+        "at_risk": at_risk,
+        "health_end": names["health_end"].reindex(ids).astype(float).to_numpy(),
+    })
+    return ReviewTable(frame, cols, labels, formats, caption, note)
 
 
 def health_bands_table(book: pd.DataFrame, period: Period, *, red_max: float, yellow_max: float) -> ReviewTable:
     """Accounts and ARR by health band at quarter end (red <= red_max < yellow <= yellow_max < green)."""
-    live = book[(book["owned_to"] >= period.end) & book["health_end"].notna()] if len(book) else book
+    live = book[book["in_live_book"].astype(bool) & book["health_end"].notna()] if len(book) and "in_live_book" in book.columns else book.iloc[0:0]
     rows = []
     total = float(live["end_arr"].sum()) if len(live) else 0.0
     for band, test in (

@@ -18,6 +18,8 @@ import pandas as pd
 
 from ...periods import Period
 from .team import TeamReference, format_reference
+from ...scoring.standing import percentile_direction
+from ..narrative.formatting import fmt_ordinal
 from .units import MEASURES, format_measure, format_metric, is_missing, label_of
 
 __all__ = [
@@ -84,7 +86,7 @@ def format_day(value) -> str | None:
 
 def book_shape_table(book: pd.DataFrame) -> ReviewTable:
     """Accounts by ARR band (DOMAIN.md tiers) and segment, with ARR at quarter end and its share."""
-    live = book[(book["end_arr"].fillna(0) > 0) & (book["owned_to"] >= book["owned_to"].max())] if len(book) else book
+    live = book[book["in_live_book"].astype(bool)] if len(book) and "in_live_book" in book.columns else book.iloc[0:0]
     segments = sorted(live["segment"].dropna().astype(str).unique()) if len(live) else []
     rows = []
     total = float(live["end_arr"].sum()) if len(live) else 0.0
@@ -226,7 +228,8 @@ def measures_table(
                 "measure": label_of(name),
                 "value": value,
                 "median": format_reference(medians.get(name), name) if name in medians else None,
-                "percentile": None if is_missing(pct) else _ordinal(pct) + " percentile",
+                "percentile": ("not ranked" if percentile_direction(name) == 0 and name in medians
+                               else None if is_missing(pct) else _ordinal(pct) + " percentile"),
                 "target": (targets or {}).get(name),
             }
         )
@@ -235,7 +238,7 @@ def measures_table(
     return ReviewTable(
         frame,
         columns,
-        {"measure": "Measure", "value": "This CSM", "median": "Cohort median", "percentile": "Percentile in cohort", "target": "Target"},
+        {"measure": "Measure", "value": "This CSM", "median": "Cohort median", "percentile": "Percentile in cohort (100th = best)", "target": "Target"},
         {c: "text" for c in columns},
         caption=caption,
         empty_note=empty_note,
@@ -243,9 +246,8 @@ def measures_table(
 
 
 def _ordinal(pct: float) -> str:
-    n = int(round(float(pct)))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """The one ordinal of a percentile (halves round up, as everywhere else): ``12.5`` -> ``13th``."""
+    return fmt_ordinal(pct)
 
 
 def scores_table(
@@ -267,7 +269,7 @@ def scores_table(
             row[f"prev_{i}"] = format_metric(name, past.get(name))
         rows.append(row)
     prev_cols = tuple(f"prev_{i}" for i in range(len(history)))
-    labels = {"measure": "Score", "score": "This quarter", "median": "Cohort median", "percentile": "Percentile in cohort", "weight": "Weight"}
+    labels = {"measure": "Score", "score": "This quarter", "median": "Cohort median", "percentile": "Percentile in cohort (100th = best)", "weight": "Weight"}
     labels.update({f"prev_{i}": label for i, (label, _) in enumerate(history)})
     return ReviewTable(
         pd.DataFrame(rows),

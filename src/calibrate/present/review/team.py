@@ -6,12 +6,8 @@ team a median or a quartile would reveal a colleague's own figure.
 
 * Team quartiles (``TeamReference.figures``): the 25th/50th/75th percentiles
   (linear interpolation) over every CSM with a value.
-* Cohort median of a metric: the median over the CSM's scoring cohort
-  (``categories.cohort``: the segment, or the whole team when the segment is
-  pooled) over CSMs with a value.
-* Percentile of the CSM in the cohort: ``100 * #(cohort values <= own) / n``
-  on the raw value, ``n`` = CSMs of the cohort with a value (so the highest
-  value is the 100th percentile whatever the metric's direction).
+* Cohort medians and percentiles (in the direction of "better") are computed
+  by ``calibrate.scoring.standing``; this module only passes them on.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...scoring.standing import cohort_standing
 from .units import MEASURES, format_measure, kind_of, label_of
 
 __all__ = ["TeamReference", "REFERENCE_METRICS", "team_reference", "cohort_figures"]
@@ -39,6 +36,7 @@ REFERENCE_METRICS = (
     "nrr_excl_top",
     "logo_churn_rate",
     "expansion_arr",
+    "contraction_arr",
     "churn_arr",
     "renewal_rate",
     "top_account_share",
@@ -122,27 +120,8 @@ def team_reference(scores: pd.DataFrame, *, period: str, min_cohort_size: int) -
 def cohort_figures(
     scores: pd.DataFrame, csm_id: str, *, min_cohort_size: int, metrics=REFERENCE_METRICS
 ) -> tuple[dict[str, float], dict[str, float], int, str]:
-    """``(medians, percentiles, cohort_size, cohort)`` of ``csm_id`` within its scoring cohort.
-
-    A metric with fewer than ``min_cohort_size`` cohort values has neither a
-    median nor a percentile.
-    """
-    row = scores.loc[scores["csm_id"] == csm_id].iloc[0]
-    cohort = str(row["cohort"]) if "cohort" in scores and pd.notna(row["cohort"]) else "team"
-    members = scores if cohort == "team" else scores[scores["cohort"] == cohort]
-    medians: dict[str, float] = {}
-    percentiles: dict[str, float] = {}
-    for metric in metrics:
-        if metric not in scores:
-            continue
-        values = pd.to_numeric(members[metric], errors="coerce").dropna()
-        if len(values) < min_cohort_size:
-            continue
-        medians[metric] = float(values.median())
-        own = pd.to_numeric(pd.Series([row[metric]]), errors="coerce").iloc[0]
-        if pd.notna(own):
-            percentiles[metric] = float(100.0 * (values <= own).sum() / len(values))
-    return medians, percentiles, int(len(members)), cohort
+    """``(medians, percentiles, cohort_size, cohort)``: computed by ``scoring.standing.cohort_standing``."""
+    return cohort_standing(scores, csm_id, min_cohort_size=min_cohort_size, metrics=metrics)
 
 
 def format_reference(value, metric: str) -> str | None:

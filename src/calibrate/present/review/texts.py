@@ -52,17 +52,32 @@ def _lower(label: str) -> str:
     return " ".join(w if w.isupper() else w.lower() for w in label.split())
 
 
+def _live(book: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the live book at quarter end (the lifecycle's ``in_live_book`` flag)."""
+    if not len(book) or "in_live_book" not in book.columns:
+        return book.iloc[0:0]
+    return book[book["in_live_book"].astype(bool)]
+
+
 def _accounts(n: int) -> str:
     return f"{n} account" if n == 1 else f"{n} accounts"
 
 
-def header_notes(book: pd.DataFrame, *, period_end: pd.Timestamp, tenure: float | None, hire_date, left_date) -> list[Note]:
-    """Tenure, the book at quarter end and its largest account; a clear note when nothing is held at T1."""
+def header_notes(
+    book: pd.DataFrame, *, period_end: pd.Timestamp, tenure: float | None, hire_date, left_date,
+    n_accounts: int | None = None, book_arr: float | None = None,
+) -> list[Note]:
+    """Tenure, the live book at quarter end and its largest account; a clear note when nothing is held at T1.
+
+    The live book is the rows flagged ``in_live_book`` (the lifecycle's); its
+    count and ARR are the scores' ``n_accounts`` and ``end_book_arr`` when given,
+    so the note says what the header tiles say.
+    """
     notes: list[Note] = []
     if tenure is not None:
         hired = f" (hired {_day(hire_date)})" if not is_missing(hire_date) else ""
         notes.append(("info", f"Tenure: {tenure:.0f} months at quarter end{hired}."))
-    live = book[(book["owned_to"] >= period_end) & (book["end_arr"].fillna(0) > 0)] if len(book) else book
+    live = _live(book)
     if not is_missing(left_date) and pd.Timestamp(left_date) < period_end:
         notes.append(("warning", f"Left the company on {_day(left_date)}; the review covers the accounts owned until then."))
     if len(live) == 0:
@@ -75,13 +90,15 @@ def header_notes(book: pd.DataFrame, *, period_end: pd.Timestamp, tenure: float 
             )
         )
         return notes
-    total = float(live["end_arr"].sum())
+    count = int(n_accounts) if n_accounts is not None and not is_missing(n_accounts) else len(live)
+    total = float(book_arr) if book_arr is not None and not is_missing(book_arr) else float(live["end_arr"].sum())
     top = live.sort_values("end_arr", ascending=False).iloc[0]
+    share = format_measure(float(top["end_arr"]) / total, "percent") if total > 0 else None
     notes.append(
         (
             "info",
-            f"Book at quarter end: {_accounts(len(live))} with {_money(total)} of ARR. The largest, {top['name']}, "
-            f"is {format_measure(float(top['end_arr']) / total, 'percent')} of it.",
+            f"Book at quarter end: {_accounts(count)} with {_money(total)} of ARR"
+            + (f". The largest, {top['name']}, is {share} of it." if share else "."),
         )
     )
     return notes

@@ -1,4 +1,4 @@
-"""Every measure the review shows, with its label and unit, and the one formatter for it.
+"""The one formatter of the review: every measure written with its unit (labels and units: ``calibrate.measures``).
 
 Ratios are stored as fractions and shown as percentages; scores as points;
 money in dollars; time with its unit. :func:`format_measure` is the only place
@@ -10,76 +10,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ...measures import COUNT_NOUNS as _COUNT_NOUNS
+from ...measures import MEASURES, UNIT_KINDS, label_of
+from ...measures import kind_of
+from ..escape import is_missing
+from ..narrative.formatting import fmt_pct
+
 __all__ = ["MEASURES", "UNIT_KINDS", "format_measure", "format_metric", "label_of", "kind_of", "is_missing"]
-
-# kind -> how a value is written (see format_measure).
-UNIT_KINDS = ("money", "percent", "points", "signed_points", "count", "hours", "hours_week", "per_dollar", "csat", "minutes", "days")
-
-# metric -> (label, unit kind)
-MEASURES: dict[str, tuple[str, str]] = {
-    "overall_score": ("Overall score", "points"),
-    "score_retention": ("Retention", "points"),
-    "score_expansion": ("Expansion", "points"),
-    "score_health": ("Health", "points"),
-    "score_engagement": ("Engagement", "points"),
-    "score_satisfaction": ("Satisfaction", "points"),
-    "score_efficiency": ("Efficiency", "points"),
-    "score_ai_productivity": ("AI productivity", "points"),
-    "start_arr": ("Starting ARR (attributed windows)", "money"),
-    "end_book_arr": ("Book ARR at quarter end", "money"),
-    "nrr": ("Net revenue retention (NRR)", "percent"),
-    "grr": ("Gross revenue retention (GRR)", "percent"),
-    "nrr_excl_top": ("NRR without the top account", "percent"),
-    "logo_churn_rate": ("Logo churn rate", "percent"),
-    "expansion_arr": ("Expansion ARR", "money"),
-    "contraction_arr": ("Contraction ARR", "money"),
-    "churn_arr": ("Churned ARR", "money"),
-    "renewal_rate": ("Renewal close rate", "percent"),
-    "top_account_share": ("Top account's share of starting ARR", "percent"),
-    "inherited_share": ("Share of quarter-end ARR taken over in the quarter", "percent"),
-    "avg_health": ("Average health at quarter end", "points"),
-    "health_change": ("Health change, account by account", "signed_points"),
-    "red_recovery": ("Red accounts recovered", "percent"),
-    "saves": ("Saves (red, then renewed)", "count"),
-    "red_accounts": ("Red accounts at quarter end", "count"),
-    "qbr_coverage": ("QBR or EBR coverage", "percent"),
-    "proactive_share": ("Proactive share of touches", "percent"),
-    "customer_facing_hours_per_week": ("Customer-facing time", "hours_week"),
-    "first_response_hours": ("First response time (median)", "hours"),
-    "sla_adherence": ("Tickets answered within SLA", "percent"),
-    "escalations": ("Escalated tickets", "count"),
-    "time_to_value_days": ("Time to value (median)", "days"),
-    "nps": ("NPS", "points"),
-    "csat": ("CSAT", "csat"),
-    "ai_coverage": ("AI-assisted coverage (last 30 days)", "percent"),
-    "override_rate": ("Override rate (edited + rejected)", "percent"),
-    "edit_rate": ("Edit rate", "percent"),
-    "reject_rate": ("Reject rate", "percent"),
-    "net_retention_per_cost": ("Net retention per fully-loaded dollar", "per_dollar"),
-    "median_minutes_touch": ("Touch draft", "minutes"),
-    "median_minutes_qbr_prep": ("QBR preparation", "minutes"),
-    "median_minutes_renewal_brief": ("Renewal brief", "minutes"),
-    "median_minutes_risk_brief": ("Risk one-pager", "minutes"),
-}
-
-_COUNT_NOUNS = {"saves": "account", "red_accounts": "account", "escalations": "ticket"}
-
-
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return str(value) in {"<NA>", "nan", "NaT"}
-
-
-def label_of(metric: str) -> str:
-    return MEASURES.get(metric, (metric.replace("_", " "), ""))[0]
-
-
-def kind_of(metric: str) -> str:
-    return MEASURES[metric][1]
 
 
 def _round_half_up(x: float, digits: int = 0) -> float:
@@ -101,7 +38,7 @@ def format_measure(value: Any, kind: str, *, noun: str = "account") -> str | Non
     if kind == "money":
         return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
     if kind == "percent":
-        return f"{x * 100:,.1f}%"
+        return fmt_pct(x)
     if kind == "points":
         n = int(_round_half_up(x))
         return f"{n} point" if abs(n) == 1 else f"{n} points"
