@@ -1,6 +1,6 @@
 import pytest
 
-from calibrate.batch.atomic import atomic_path, write_bytes_atomic, write_text_atomic
+from calibrate.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 
 
 def test_write_creates_folders_and_replaces(tmp_path):

@@ -7,6 +7,7 @@ params or arguments were refused (nothing was written).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -277,17 +278,31 @@ def _cmd_session(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so the same clean-up as Ctrl-C runs (manifest marked, lock released)."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subprocess in the tests
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    with contextlib.suppress(ValueError):  # not in the main thread (embedded use): leave signals alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.handler(args)
     except CalibrateError as exc:
         print(f"calibrate {args.command}: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        code = 143 if isinstance(exc, Terminated) else 130
+        print(f"calibrate {args.command}: interrupted. Every report already written is kept and the manifest says "
+              "'interrupted'; run the same command with --resume to finish the rest.", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ __all__ = [
     "Violation",
     "InsufficientDataError",
     "ReportError",
+    "OutputError",
 ]
 
 
@@ -32,6 +33,10 @@ class InsufficientDataError(CalibrateError):
 
 class ReportError(CalibrateError):
     """A report could not be produced (a failed notebook, a grounding check)."""
+
+
+class OutputError(CalibrateError):
+    """An output file could not be written (a full disk, a read-only or forbidden folder)."""
 
 
 @dataclass(frozen=True)

@@ -332,9 +332,17 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if path.resolve() in seen:
         raise ParamsError(f"The params file {path} extends itself (through {', '.join(map(str, seen))}).")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"The params file {path} is not UTF-8 text (byte {exc.start} cannot be read). Save it as "
+                          "UTF-8 in your editor and run again.") from None
+    except OSError as exc:
+        raise ParamsError(f"The params file {path} cannot be read ({exc.strerror or exc}). Check its permissions.") from None
+    try:
+        raw = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         raise ParamsError(f"The params file {path} is not valid YAML: {exc}") from None
+    _refuse_non_finite(raw, path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -344,6 +352,36 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         return raw
     base = _read_with_extends(path.parent / str(parent), seen + (path.resolve(),))
     return _deep_merge(base, raw)
+
+
+class _StrictLoader(yaml.BaseLoader):
+    """YAML as text values (``BaseLoader``), refusing a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[str, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); "
+                    "keep one", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+_NON_FINITE = {"nan", ".nan", "inf", ".inf", "+inf", "+.inf", "-inf", "-.inf", "infinity", "+infinity", "-infinity"}
+
+
+def _refuse_non_finite(value: Any, path: Path, where: str = "") -> None:
+    """NaN and infinities are never a valid setting: refuse them wherever they appear."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _refuse_non_finite(inner, path, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            _refuse_non_finite(inner, path, f"{where}[{i}]")
+    elif isinstance(value, str) and value.strip().lower() in _NON_FINITE:
+        raise ParamsError(f"The params file {path} sets {where} to {value!r}; use a finite number.")
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .atomic import write_text_atomic
+from ..atomic import write_text_atomic
 from .manifest import NotebookStatus, utc_now
 
 __all__ = ["NotebookJob", "JobOutput", "run_job", "write_job_output", "execute_job", "resolve_kernel_name"]

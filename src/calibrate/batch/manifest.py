@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..dataset import Dataset
-from .atomic import write_text_atomic
+from ..atomic import write_text_atomic
 
 __all__ = [
     "MANIFEST_FORMAT",

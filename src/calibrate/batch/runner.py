@@ -35,10 +35,12 @@ from ..dataset import Dataset
 from ..errors import CalibrateError
 from ..params import Params, params_hash, params_to_dict
 from ..present.bundle import template_path
-from .atomic import atomic_path, write_text_atomic
+from ..atomic import write_csv_atomic, write_text_atomic
 from .consistency import check_same_run, input_fingerprint
 from .execute import JobOutput, NotebookJob, resolve_kernel_name, run_job, warm_up, write_job_output
 from .index import render_index
+from .lifeline import die_with_parent
+from .lock import FolderLock
 from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
 from .bundle import default_bundle_dir, stage_bundle
 from .prepare import PreparedBatch, PrepareFn, check_prepared
@@ -104,10 +106,14 @@ def load_with_contract(data_dir: Path, params: Params) -> Dataset:
 
 
 def _worker_count(workers: int | None, params: Params, n_jobs: int) -> int:
-    chosen = workers if workers is not None and workers > 0 else params.batch.workers
+    """Workers asked for (``--workers``, else params, 0 = one per core), capped at the cores and at the jobs."""
+    if workers is not None and workers < 1:
+        raise CalibrateError(f"--workers must be 1 or more (got {workers}); leave it out for one per core.")
+    cores = os.cpu_count() or 1
+    chosen = workers if workers is not None else params.batch.workers
     if chosen <= 0:
-        chosen = os.cpu_count() or 1
-    return max(1, min(chosen, max(n_jobs, 1)))
+        chosen = cores
+    return max(1, min(chosen, cores, max(n_jobs, 1)))
 
 
 def _build_jobs(prepared: PreparedBatch, csm_keys: dict[str, str], *, bundle: Path, out_dir: Path,
@@ -234,17 +240,22 @@ def run_batch(
     options = dict(t_start=t_start, started_at=started_at, out_dir=out_dir, workers=workers, only=only, resume=resume,
                    progress=progress, dataset=dataset, load_fn=load_fn, prepare_fn=prepare_fn,
                    templates_dir=templates_dir, kernel=kernel, force_rebuild=force_rebuild, data_dir_given=data_dir_given)
-    if executor is not None:
-        return _run_batch(params, quarter, executor, **options)
-    # Worker processes start (import papermill and nbconvert, start their
-    # kernel) while this process loads and prepares; they write nothing.
-    with _warm_pool(_worker_count(workers, params, n_jobs=10**6), kernel[0]) as pool:
-        return _run_batch(params, quarter, pool, **options)
+    n_pool = _worker_count(workers, params, n_jobs=10**6)  # refuses --workers below 1 before anything starts
+    period_dir = (Path(out_dir) if out_dir is not None else params.output_path()) / quarter.label
+    # One writer per report folder: a second run into the same folder is refused, naming the first.
+    with FolderLock(period_dir, say=lambda m: print(m, flush=True) if progress else None):
+        if executor is not None:
+            return _run_batch(params, quarter, executor, **options)
+        # Worker processes start (import papermill and nbconvert, start their
+        # kernel) while this process loads and prepares; they write nothing.
+        with _warm_pool(n_pool, kernel[0]) as pool:
+            return _run_batch(params, quarter, pool, **options)
 
 
 def _warm_pool(n_workers: int, kernel_name: str) -> cf.ProcessPoolExecutor:
     # spawn, not fork: each worker starts clean (no inherited threads or event loops).
-    pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=die_with_parent, initargs=(os.getpid(),))
     for _ in range(n_workers):
         pool.submit(warm_up, kernel_name)
     return pool
@@ -358,8 +369,7 @@ def _write_tables(prepared: PreparedBatch, period_dir: Path, csm_keys: Mapping[s
     write_scores_csv(prepared.scores, period_dir / "scores.csv")
     written = ["scores.csv"]
     for name, frame in prepared.csv_tables.items():
-        with atomic_path(period_dir / name) as tmp:
-            frame.to_csv(tmp, index=False, lineterminator="\n")
+        write_csv_atomic(frame, period_dir / name)
         written.append(name)
     if prepared.facts:
         folder = period_dir / FACTS_DIR

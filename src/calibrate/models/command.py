@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..dataset import Dataset
+from ..atomic import write_csv_atomic
 from ..params import Params
 from ..periods import Period, parse_period
 from .alerts import RESPONSE_NOTE
@@ -174,16 +175,7 @@ def format_flag_validation(table: pd.DataFrame) -> pd.DataFrame:
 def write_flag_validation(table: pd.DataFrame, out: str | Path) -> Path:
     """Write ``flag_validation.csv`` atomically (temporary file, then rename)."""
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = format_flag_validation(table).to_csv(index=False, lineterminator="\n")
-    handle, tmp = tempfile.mkstemp(prefix=".flag_validation.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_csv_atomic(format_flag_validation(table), path)  # the one writer: atomic, formula-safe, shareable
     return path
 
 

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..atomic import restore_cell
+
 from ..errors import DataValidationError, InsufficientDataError, Violation
 
 __all__ = [
@@ -82,6 +84,7 @@ def load_decisions(
                 data_dir=str(path.parent),
             )
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        raw = raw.map(restore_cell)  # the session app writes text formula-safe ('=...); read it back as typed
         name, folder = path.name, str(path.parent)
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in DECISION_COLUMNS if c not in raw.columns]

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..errors import InsufficientDataError
+from ..atomic import write_csv_atomic
 from ..params import Params
 from ..periods import Period, parse_period
 from ..scoring.cohorts import TEAM_COHORT, Prior, beta_binomial_prior, normal_prior, shrink_normal, shrink_rate
@@ -263,16 +264,7 @@ def format_team_statistics(table: pd.DataFrame) -> pd.DataFrame:
 def write_team_statistics(table: pd.DataFrame, out: str | Path) -> Path:
     """Write ``team_statistics.csv`` atomically (temporary file in the same folder, then rename)."""
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = format_team_statistics(table).to_csv(index=False, lineterminator="\n")
-    handle, tmp = tempfile.mkstemp(prefix=".team_statistics.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_csv_atomic(format_team_statistics(table), path)  # the one writer: atomic, formula-safe, shareable
     return path
 
 

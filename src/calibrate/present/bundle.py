@@ -165,16 +165,8 @@ def load_leadership(bundle_dir: str | Path) -> Any:
 
 def save_charts(bundle_dir: str | Path, csm_key: str, charts: Mapping[str, str | None]) -> Path:
     """Store one review's drawn charts (SVG text by name) beside its slice, atomically."""
-    import os
-    import tempfile
+    from ..atomic import write_text_atomic
 
     target = charts_path(bundle_dir, csm_key)
-    handle, tmp = tempfile.mkstemp(prefix=".charts-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(dict(charts), stream, ensure_ascii=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(target, json.dumps(dict(charts), ensure_ascii=False))
     return target

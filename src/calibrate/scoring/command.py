@@ -30,6 +30,7 @@ from ..book import RENEWALS_DUE_DAYS, arr_series, owned_windows, upcoming_renewa
 from ..dataset import Dataset
 from ..metrics.table import compute_metrics
 from ..metrics.triggers import coaching_triggers
+from ..atomic import write_csv_atomic
 from ..params import CATEGORIES, Params
 from ..periods import Period, parse_period
 from .overall import SCORE_COLUMNS, apply_weights, category_table
@@ -231,21 +232,14 @@ def scores_table(metrics: pd.DataFrame, categories: pd.DataFrame, weighted: pd.D
 
 
 def write_scores_csv(scores: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``scores`` to ``path`` atomically (temp file + ``os.replace``); empty cells for missing values."""
+    """Write ``scores`` to ``path`` with the one writer (``calibrate.atomic``); empty cells for missing values."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = scores.copy()
     for column in out.columns:
         if pd.api.types.is_bool_dtype(out[column]):
             out[column] = out[column].map({True: "true", False: "false"}).astype("string")
-    handle, temp = tempfile.mkstemp(prefix=".scores-", suffix=".csv.tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            out.to_csv(stream, index=False, na_rep="", float_format="%.10g", lineterminator="\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_csv_atomic(out, path, na_rep="", float_format="%.10g")  # formula-safe, atomic, shareable
     return path
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...batch.atomic import atomic_path, write_text_atomic
+from ...atomic import write_csv_atomic, write_text_atomic
 from ..escape import escape_text, find_remote_references
 from ..html import page_html
 from ..tables import note_html, table_html
@@ -130,8 +130,6 @@ def export_session(state: SessionState, out_dir: str | Path, *, now: dt.datetime
     paths = {}
     for name, frame in (("session_decisions.csv", decisions), ("session_distribution.csv", distribution),
                         ("session_fairness.csv", fairness), ("session_audit_log.csv", audit)):
-        with atomic_path(out / name) as tmp:
-            frame.to_csv(tmp, index=False)
-        paths[name] = out / name
+        paths[name] = write_csv_atomic(frame, out / name)
     paths["session_export.html"] = write_text_atomic(out / "session_export.html", page)
     return paths

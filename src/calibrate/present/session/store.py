@@ -36,7 +36,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from ...batch.atomic import write_text_atomic
+from ...atomic import neutralize_cell, restore_cell, write_text_atomic
 from ...errors import CalibrateError
 from ...models.decisions import DECISION_COLUMNS, load_decisions
 
@@ -93,7 +93,8 @@ def audit_path_for(decisions_path: str | Path) -> Path:
 
 def _csv_line(values: Sequence[str]) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(["" if v is None else str(v) for v in values])
+    # Formula-safe like every CSV the workbook writes (calibrate.atomic); read back with restore_cell.
+    csv.writer(buf, lineterminator="\n").writerow(["" if v is None else neutralize_cell(str(v)) for v in values])
     return buf.getvalue()
 
 
@@ -107,7 +108,7 @@ def read_audit_log(path: str | Path) -> tuple[list[AuditEvent], list[str]]:
     if not path.is_file():
         return [], []
     text = path.read_text(encoding="utf-8")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = [[restore_cell(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
     if not rows:
         return [], []
     if tuple(rows[0]) != AUDIT_COLUMNS:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ...errors import ParamsError
+from ...atomic import atomic_path
 from ...params import CATEGORIES, load_params
 from .model import check_weights, weight_shares
 
@@ -201,13 +202,8 @@ def save_weights(
     lines += [f"    {c}: {_number(checked[c])}" for c in CATEGORIES]
     text = "\n".join(lines) + "\n"
 
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".yaml.tmp", dir=target.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+    with atomic_path(target) as temp:  # the one writer: checked before it replaces anything
+        temp.write_text(text, encoding="utf-8")
         reloaded = load_params(temp)
         loaded = reloaded.scoring.weights.as_dict()
         if reloaded.data_path() != base_params.data_path() or reloaded.output_path() != base_params.output_path():
@@ -216,7 +212,4 @@ def save_weights(
         if loaded != checked:
             raise ParamsError(f"The weights file written for {target} loads back as {loaded}, not {checked}; "
                               "nothing was saved.")
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
     return target
