@@ -66,6 +66,8 @@ class Violation:
 
 def _clip(value: str, limit: int = 80) -> str:
     text = str(value).replace("\r", "\\r").replace("\n", "\\n")
+    # Other control characters are shown by their code, never printed raw (a NUL would cut the message).
+    text = "".join(ch if ord(ch) >= 32 and ord(ch) != 127 else f"\\x{ord(ch):02x}" for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -81,14 +81,39 @@ def coerce_column(text: pa.ChunkedArray, column: Column, *, money_format: str = 
 # --------------------------------------------------------------------------- strings
 
 
+# Control characters no export should hold in a text cell (NUL, vertical tab, form feed, escape, ...).
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# Identifiers and labels are one line: a line break there breaks every file name and join that uses them.
+_ONE_LINE = r"[\x00-\x1f\x7f]"
+#: Longest name accepted (a CSM's or an account's): longer is an export error, and it would swamp every page.
+NAME_MAX_LENGTH = 200
+
+
+def _control_names(cells: list) -> list[str]:
+    names = {"\x00": "a NUL byte", "\x0b": "a vertical tab", "\x0c": "a form feed", "\n": "a line break",
+             "\r": "a carriage return", "\t": "a tab", "\x1b": "an escape character"}
+    out = []
+    for cell in cells:
+        found = next((names.get(ch, f"control character U+{ord(ch):04X}") for ch in (cell or "")
+                      if ord(ch) < 32 or ord(ch) == 127), "a control character")
+        out.append(f"text without control characters (this cell holds {found}; remove it in the source system)")
+    return out
+
+
 def _strings(text: pa.ChunkedArray, column: Column, money_format: str) -> CoercedColumn:
     problems = []
-    if column.max_length is not None:
+    # Names may hold a line break (they are escaped wherever shown); ids and labels may not.
+    one_line = column.kind in ("id", "label")
+    bad = _positions(pc.match_substring_regex(text, _ONE_LINE if one_line else _CONTROL))
+    if len(bad):
+        problems.append(Problem(bad, lambda positions, cells=text: _control_names(cells.take(pa.array(positions)).to_pylist())))
+        text = _null_where(text, bad)
+    limit = column.max_length if column.max_length is not None else (NAME_MAX_LENGTH if column.name == "name" else None)
+    if limit is not None:
         lengths = pc.utf8_length(text)
-        too_long = _positions(pc.greater(lengths, column.max_length))
+        too_long = _positions(pc.greater(lengths, limit))
         if len(too_long):
             all_lengths = lengths
-            limit = column.max_length
 
             def expected(positions: np.ndarray) -> list[str]:
                 counts = all_lengths.take(pa.array(positions)).to_pylist()

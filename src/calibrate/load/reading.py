@@ -57,11 +57,13 @@ class TextTable:
     columns: list[pa.ChunkedArray]
     num_rows: int
     malformed: list[tuple[int | None, int, str]] = field(default_factory=list)
+    blank_lines: list[int] = field(default_factory=list)
 
     def spreadsheet_rows(self, positions: np.ndarray) -> np.ndarray:
         """Row numbers as a spreadsheet shows them (header = row 1) for 0-based positions."""
         rows = np.asarray(positions, dtype=np.int64) + 2
-        for line in sorted(line for line, _, _ in self.malformed if line is not None):
+        skipped = [line for line, _, _ in self.malformed if line is not None] + list(self.blank_lines)
+        for line in sorted(skipped):  # lines the reader passed over shift every later row down in the editor
             rows = np.where(rows >= line, rows + 1, rows)
         return rows
 
@@ -87,7 +89,17 @@ def find_table_file(data_dir: Path, table: str) -> tuple[list[Path], str]:
 
 
 def read_table_file(path: Path) -> TextTable:
-    """Read ``path`` (``.csv`` or ``.parquet``) as text; raise ``UnreadableFile`` if impossible."""
+    """Read ``path`` (``.csv`` or ``.parquet``) as text; raise ``UnreadableFile`` if impossible.
+
+    A link that leads out of the data folder is refused without reading it:
+    the folder is what was exported and what the manifest fingerprints, and
+    an error message must never quote a file from elsewhere on the machine.
+    """
+    if path.is_symlink():
+        folder = path.parent.resolve()
+        target = path.resolve()
+        if folder not in target.parents:
+            raise UnreadableFile("is a link to a file outside the data folder; copy the export into the folder instead")
     if path.suffix.lower() == ".parquet":
         return read_parquet_text(path)
     return read_csv_text(path)
@@ -121,22 +133,75 @@ def read_csv_text(path: Path) -> TextTable:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         text = str(exc)
         if "UTF8" in text or "utf-8" in text.lower():
-            raise UnreadableFile("is not UTF-8 text; save it again as CSV UTF-8") from None
+            raise _not_utf8(path) from None
         raise UnreadableFile(f"cannot be read as CSV ({text.splitlines()[0]})") from None
     columns = [clean_text(table.column(i)) for i in range(table.num_columns)]
-    return TextTable(header=header, columns=columns, num_rows=table.num_rows, malformed=malformed)
+    return TextTable(header=header, columns=columns, num_rows=table.num_rows, malformed=malformed,
+                     blank_lines=_blank_lines(path))
+
+
+def _blank_lines(path: Path) -> list[int]:
+    """Editor line numbers of the blank lines the CSV reader skips (none to look for in most exports).
+
+    The file is searched for an empty line first (one pass over the bytes, in
+    C); only a file that has one is read again line by line, quotes respected,
+    to find where they are.
+    """
+    import mmap
+
+    with open(path, "rb") as handle:
+        try:
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file
+            return []
+        with view:
+            if view.find(b"\n\n") < 0 and view.find(b"\n\r\n") < 0:
+                return []
+    blanks = []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        last = 0
+        for record in reader:
+            if not record:
+                blanks.append(reader.line_num)
+            last = reader.line_num
+    return [line for line in blanks if line <= last]
+
+
+def _not_utf8(path: Path) -> UnreadableFile:
+    """The refusal for a file that is not UTF-8, naming Windows-1252 (what Excel writes) when the bytes fit it."""
+    try:
+        path.read_bytes()[: 1 << 20].decode("cp1252")
+    except UnicodeDecodeError:
+        return UnreadableFile("is not UTF-8 text; save it again as CSV UTF-8")
+    return UnreadableFile(
+        "is not UTF-8 text: it looks like Windows-1252, which Excel writes for plain \"CSV\". Save it again as "
+        f"\"CSV UTF-8\", or convert it: iconv -f cp1252 -t utf-8 {path.name} > {path.stem}.utf8.csv")
 
 
 def _read_header(path: Path) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = next(csv.reader(handle), None)
+            reader = csv.reader(handle)
+            first = next(reader, None)
+            second = next(reader, None)
     except UnicodeDecodeError:
-        raise UnreadableFile("is not UTF-8 text; save it again as CSV UTF-8") from None
+        raise _not_utf8(path) from None
     except csv.Error as exc:
         raise UnreadableFile(f"has a header row that cannot be read as CSV ({exc})") from None
     if not first or all(not cell.strip() for cell in first):
         raise UnreadableFile("is empty: expected a header row naming the columns, then one row per record")
+    if len(first) == 1:
+        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if first[0].count(delimiter) >= 1 and len(first[0].split(delimiter)) >= 2:
+                raise UnreadableFile(
+                    f"separates its columns with {name}, not commas (its header reads {first[0][:60]!r}); export it "
+                    "again as comma-separated CSV (in Excel: \"CSV UTF-8 (Comma delimited)\")")
+    filled = [cell for cell in first if cell.strip()]
+    if len(filled) == 1 and len(first) >= 1 and second is not None and sum(1 for c in second if c.strip()) >= 2:
+        raise UnreadableFile(
+            f"starts with a title line ({filled[0][:60]!r}) above the header; delete that line so the first row "
+            "names the columns")
     return [cell.strip() for cell in first]
 
 
