@@ -121,8 +121,35 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     dormant = dormant_warning(
         dataset["ownership"], arr_series(dataset["arr"]), params.quarter, handover_grace_days=params.attribution.handover_grace_days
     )
-    print(format_summary(dataset.summary(), (*dataset.warnings, *([dormant] if dormant else []))))
+    notes = [*dataset.warnings, *([dormant] if dormant else [])]
+    decisions = params.decisions_path(args.data_dir)
+    if decisions.is_file():
+        notes.append(_check_decisions(decisions, dataset))
+    print(format_summary(dataset.summary(), notes))
     return EXIT_OK
+
+
+def _check_decisions(path: Path, dataset) -> str:
+    """Check the calibration decisions file's rows (ids, ratings, duplicates, who decided); refuse it like any table.
+
+    Whether an override has its reason depends on the model's rating, which
+    only scoring knows: `calibrate run` checks that before it writes anything.
+    """
+    import pandas as pd
+
+    from .models.decisions import load_decisions
+
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
+        raise CalibrateError(f"{path.name} cannot be read as CSV UTF-8 ({str(exc).splitlines()[0]}); save it again "
+                             "as CSV UTF-8 with a header row.") from None
+    as_written = {}
+    if "csm_id" in raw.columns and "final_rating" in raw.columns:
+        as_written = dict(zip(raw["csm_id"].str.strip(), raw["final_rating"].str.strip().str.lower()))
+    decided = load_decisions(path, known_csms=dataset["csms"]["csm_id"].astype(str).tolist(), model_ratings=as_written)
+    return (f"{path.name}: {len(decided)} decision(s) checked (CSMs, ratings, who decided); whether each override has "
+            "its reason is checked by `calibrate run`, which knows the model's ratings.")
 
 
 def _say(message: str) -> None:

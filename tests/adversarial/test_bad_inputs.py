@@ -201,6 +201,12 @@ CASES += [
     ("binary-garbage", replace_file("arr", bytes(range(256)) * 40), "arr.csv", None, None),
     ("symlink-out-of-folder", symlink_outside("health"), "health.csv", None, None),
     ("header-only-csms", header_only("csms"), "csms", None, None),
+    ("decisions-unknown-csm", lambda folder: (folder / "calibration_decisions.csv").write_text(
+        "csm_id,final_rating,reason,decided_by\nCSM-001,meets,,VP of CS\nCSM-404,exceeds,great quarter,VP of CS\n"),
+     "calibration_decisions.csv", 3, "csm_id"),
+    ("decisions-unknown-rating", lambda folder: (folder / "calibration_decisions.csv").write_text(
+        "csm_id,final_rating,reason,decided_by\nCSM-002,amazing,because,VP of CS\n"),
+     "calibration_decisions.csv", 2, "final_rating"),
     ("row-number-after-a-blank-line", blank_line_then_bad_cell("arr", 3, 9, "arr", "-5"), "arr.csv", 9, "arr"),
     ("formula-in-an-id", set_cell("csms", 7, "csm_id", "=HYPERLINK(\"http://evil.example\")"), "csms", None, None),
 ]
