@@ -56,7 +56,13 @@ class FolderLock:
             return {}
 
     def acquire(self) -> "FolderLock":
-        self.created = not self.path.parent.exists()
+        # The folders this run creates (the period folder, and the reports root if it is new): a refused run
+        # removes them again, so "nothing written" holds to the letter.
+        self.created = []
+        folder = self.path.parent
+        while not folder.exists():
+            self.created.append(folder)
+            folder = folder.parent
         self.path.parent.mkdir(parents=True, exist_ok=True)
         record = {"pid": os.getpid(), "host": socket.gethostname(),
                   "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -91,11 +97,11 @@ class FolderLock:
         if self._holder().get("pid") == os.getpid():
             self.path.unlink(missing_ok=True)
         self.held = False
-        if getattr(self, "created", False):  # a refused run leaves no empty folder behind
+        for folder in getattr(self, "created", []):  # a refused run leaves no empty folder behind
             try:
-                self.path.parent.rmdir()
+                folder.rmdir()
             except OSError:
-                pass
+                break
 
     def __enter__(self) -> "FolderLock":
         return self.acquire()
