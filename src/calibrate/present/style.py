@@ -53,6 +53,19 @@ figure.chart figcaption { color: var(--muted); font-size: .85rem; margin-top: .3
 .jp-RenderedText pre, .output_text pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
 footer.report-footer { margin-top: 3em; padding-top: .8em; border-top: 1px solid var(--line);
                        color: var(--muted); font-size: .8rem; }
+/* Phones: a wide table becomes one card per row, each value beside its column's label; nothing scrolls sideways. */
+@media (max-width: 640px) {
+  .table-wrap { overflow-x: visible; border: 0; }
+  table.data thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.data, table.data tbody, table.data tr, table.data td { display: block; width: 100%; box-sizing: border-box; }
+  table.data caption { display: block; padding-left: 0; }
+  table.data tr { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 10px; }
+  table.data td { max-width: none; display: flex; justify-content: space-between; gap: 12px; text-align: right;
+                  white-space: normal; }
+  table.data td::before { content: attr(data-label); font-weight: 600; text-align: left; flex: 0 0 45%; }
+  table.data tbody tr:nth-child(even) td { background: none; }
+  .kpis li { min-width: 0; flex: 1 1 40%; }
+}
 @media print {
   body { font-size: 10.5pt; }
   main.report { max-width: none; padding: 0; }

@@ -156,6 +156,8 @@ def table_html(
     worded = {c for c in shown if str(c).endswith("rating") or str(c) in ("category", "tier")}
 
     head_cells = []
+    # Each cell carries its column's label, so a phone can show the table as one card per row (style.py).
+    cell_labels = {col: escape_text(labels.get(col, col)) for col in shown}
     for col in shown:
         cls = ' class="num"' if col_formats[col] in _NUMERIC_FORMATS else ""
         head_cells.append(f"<th scope=\"col\"{cls}>{escape_text(labels.get(col, col))}</th>")
@@ -166,7 +168,7 @@ def table_html(
             cls = ' class="num"' if col_formats[col] in _NUMERIC_FORMATS else ""
             if col in worded and isinstance(value, str):
                 value = value.replace("_", " ")  # needs_development -> needs development: words, not code names
-            cells.append(f"<td{cls}>{format_value(value, col_formats[col])}</td>")
+            cells.append(f'<td{cls} data-label="{cell_labels[col]}">{format_value(value, col_formats[col])}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     parts = ['<div class="table-wrap"><table class="data">']
     if caption:
