@@ -79,7 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild every report of the folder even with --only/--resume (after params or inputs changed)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the reports on a Dask cluster, e.g. tcp://host:8786 (see docs/SCALE.md)")
+    p.add_argument("--compare-with", type=Path, metavar="OLD_RUN",
+                   help="an earlier report folder: write diff.csv (why each CSM's result changed) and link it from the index")
     p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("diff", help="why did scores, ratings or ranks change between two report folders? writes diff.csv")
+    p.add_argument("run_a", type=Path, help="the earlier report folder (reports/<period> of one run)")
+    p.add_argument("run_b", type=Path, help="the newer report folder")
+    p.add_argument("--out", type=Path, help="where to write diff.csv (default: diff.csv in the current folder)")
+    p.set_defaults(handler=_cmd_diff)
 
     p = sub.add_parser("session", help="serve the live calibration session (or the weight tuner) with Voila on localhost")
     p.add_argument("--params", type=Path, required=True, help="params YAML, e.g. params/sample.yaml")
@@ -268,8 +276,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         params.data_path(), column_map=params.column_map, money_format=params.money_format, progress=_say
     )
     prepare = partial(prepare_period, progress=_say)
+    compare_with = None
+    if args.compare_with is not None:
+        from .batch.diff import find_run_folder
+
+        compare_with = find_run_folder(args.compare_with)  # refused before anything is written
     options = dict(dataset=dataset, out_dir=args.out, workers=args.workers, only=args.only, resume=args.resume,
-                   prepare_fn=prepare, force_rebuild=args.force_rebuild)
+                   prepare_fn=prepare, force_rebuild=args.force_rebuild, compare_with=compare_with)
     if args.scheduler:
         from .batch.cluster import cluster_executor
 
@@ -279,6 +292,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result = run_batch(params, **options)
     print(result.describe())
     return EXIT_OK if result.ok else EXIT_PARTIAL
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .batch.diff import diff_runs, format_diff, write_diff_csv
+
+    diff = diff_runs(args.run_a, args.run_b)
+    print(format_diff(diff))
+    out = write_diff_csv(diff, args.out or Path("diff.csv"))
+    print(f"Wrote {out}")
+    return EXIT_OK
 
 
 def _cmd_session(args: argparse.Namespace) -> int:

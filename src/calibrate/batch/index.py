@@ -95,6 +95,7 @@ def render_index(manifest: Mapping[str, Any], statuses: list[NotebookStatus], *,
         "Input fingerprint": str(manifest.get("input_fingerprint") or "")[:12] or None,
         "Package version": manifest.get("package_version"),
         "Data folder": manifest.get("data_dir"),
+        "Compared with": manifest.get("compared_with"),
     }
     items = "".join(
         f'<li><span class="kpi-value" style="font-size:.95rem">{v if k == "Duration" else escape_text(v)}</span>'
@@ -103,6 +104,9 @@ def render_index(manifest: Mapping[str, Any], statuses: list[NotebookStatus], *,
         if v not in (None, "")
     )
     parts.append(f'<ul class="kpis">{items}</ul>')
+    if manifest.get("compared_with"):
+        parts.append(f'<p class="note note-info">Why each CSM\'s score, rating or rank changed since the earlier run '
+                     f'({escape_text(manifest["compared_with"])}): {_link("diff.csv", "diff.csv")}.</p>')
 
     warnings = list(manifest.get("warnings") or [])
     if warnings:

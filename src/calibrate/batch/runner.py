@@ -189,6 +189,7 @@ def run_batch(
     templates_dir: str | Path | None = None,
     executor: cf.Executor | None = None,
     force_rebuild: bool = False,
+    compare_with: str | Path | None = None,
 ) -> BatchResult:
     """Render every report of a period into ``<out_dir>/<period>/``.
 
@@ -209,6 +210,9 @@ def run_batch(
         folder was built from other params or inputs, unless ``force_rebuild``.
     force_rebuild : bool
         Rebuild every report of the folder even with ``only``/``resume``.
+    compare_with : path, optional
+        An earlier run's period folder: ``diff.csv`` (``calibrate diff`` of it
+        against this run) is written beside ``scores.csv`` and the index links it.
     dataset : Dataset, optional
         An already validated dataset (skips ``load_fn``).
     load_fn : callable, optional
@@ -239,7 +243,8 @@ def run_batch(
     kernel = resolve_kernel_name(params.batch.kernel_name)
     options = dict(t_start=t_start, started_at=started_at, out_dir=out_dir, workers=workers, only=only, resume=resume,
                    progress=progress, dataset=dataset, load_fn=load_fn, prepare_fn=prepare_fn,
-                   templates_dir=templates_dir, kernel=kernel, force_rebuild=force_rebuild, data_dir_given=data_dir_given)
+                   templates_dir=templates_dir, kernel=kernel, force_rebuild=force_rebuild, data_dir_given=data_dir_given,
+                   compare_with=compare_with)
     n_pool = _worker_count(workers, params, n_jobs=10**6)  # refuses --workers below 1 before anything starts
     period_dir = (Path(out_dir) if out_dir is not None else params.output_path()) / quarter.label
     # One writer per report folder: a second run into the same folder is refused, naming the first.
@@ -263,7 +268,7 @@ def _warm_pool(n_workers: int, kernel_name: str) -> cf.ProcessPoolExecutor:
 
 def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, started_at: str, out_dir, workers,
                only, resume, progress, dataset, load_fn, prepare_fn, templates_dir, kernel, force_rebuild,
-               data_dir_given: str = "") -> BatchResult:
+               data_dir_given: str = "", compare_with: str | Path | None = None) -> BatchResult:
     if dataset is None:
         dataset = (load_fn or load_with_contract)(params.data_path(), params)
     root = Path(out_dir) if out_dir is not None else params.output_path()
@@ -358,6 +363,8 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
             seconds = time.monotonic() - t_start
             manifest.update(finished_at=utc_now(), seconds=round(seconds, 2))
             _write_state(period_dir, manifest, statuses)
+        if compare_with is not None:
+            _write_comparison(Path(compare_with), period_dir, manifest, statuses)
 
     return BatchResult(period=quarter.label, out_dir=period_dir, statuses=tuple(statuses.values()),
                        seconds=seconds, warnings=tuple(warnings))
@@ -385,6 +392,18 @@ def _write_tables(prepared: PreparedBatch, period_dir: Path, csm_keys: Mapping[s
             if stale.name not in wanted:
                 stale.unlink()
     return written
+
+
+def _write_comparison(earlier: Path, period_dir: Path, manifest: dict[str, Any],
+                      statuses: dict[str, NotebookStatus]) -> None:
+    """diff.csv of ``earlier`` against this run, listed in the manifest and linked from the index."""
+    from .diff import diff_runs, write_diff_csv
+
+    diff = write_diff_csv(diff_runs(earlier, period_dir), period_dir / "diff.csv")
+    manifest["compared_with"] = str(earlier.resolve())
+    if diff.name not in manifest["files"]:
+        manifest["files"].append(diff.name)
+    _write_state(period_dir, manifest, statuses)
 
 
 def _write_state(period_dir: Path, manifest: dict[str, Any], statuses: dict[str, NotebookStatus]) -> None:
