@@ -60,7 +60,18 @@ def _report_rows(statuses: Iterable[NotebookStatus], *, with_id: bool) -> str:
 def _table(head: list[str], rows: str) -> str:
     numeric = ' class="num"'
     ths = "".join(f'<th scope="col"{numeric if h == "Time" else ""}>{escape_text(h)}</th>' for h in head)
-    return f'<div class="table-wrap"><table class="data"><thead><tr>{ths}</tr></thead><tbody>{rows}</tbody></table></div>'
+    return f'<div class="table-wrap"><table class="data"><thead><tr>{ths}</tr></thead><tbody>{_labelled(rows, head)}</tbody></table></div>'
+
+
+def _labelled(rows: str, head: list[str]) -> str:
+    """Give each cell its column's label (``data-label``), as ``present.tables`` does, for the phone layout."""
+    out = []
+    for row in rows.split("<tr>")[1:]:
+        cells = row.split("<td")
+        labelled = [f'<td data-label="{escape_text(head[i])}"' + cell if i < len(head) else "<td" + cell
+                    for i, cell in enumerate(cells[1:])]
+        out.append("<tr>" + cells[0] + "".join(labelled))
+    return "".join(out)
 
 
 def render_index(manifest: Mapping[str, Any], statuses: list[NotebookStatus], *, files: Iterable[str] = ()) -> str:

@@ -11,7 +11,7 @@ REPORT_CSS = """
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; color: var(--ink); background: #fff;
        font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-main.report { max-width: 1100px; margin: 0 auto; padding: 28px 32px 48px; }
+main.report { max-width: 1360px; margin: 0 auto; padding: 28px 32px 48px; }
 h1 { font-size: 1.7rem; line-height: 1.25; margin: 0 0 .2em; }
 h2 { font-size: 1.25rem; margin: 1.6em 0 .5em; padding-bottom: .25em; border-bottom: 1px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 1.3em 0 .4em; }
@@ -29,7 +29,7 @@ table.data { border-collapse: collapse; width: 100%; font-size: .9rem; font-vari
 table.data caption { caption-side: top; text-align: left; padding: 6px 10px; color: var(--muted); font-size: .85rem; }
 table.data th, table.data td { padding: 6px 10px; text-align: left; vertical-align: top;
                                border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
-table.data th { background: var(--band); font-weight: 600; white-space: nowrap; }
+table.data th { background: var(--band); font-weight: 600; }
 table.data td { max-width: 32ch; }
 table.data .num { text-align: right; white-space: nowrap; }
 table.data tbody tr:nth-child(even) td { background: #fafbfc; }
@@ -53,6 +53,14 @@ figure.chart figcaption { color: var(--muted); font-size: .85rem; margin-top: .3
 .jp-RenderedText pre, .output_text pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
 footer.report-footer { margin-top: 3em; padding-top: .8em; border-top: 1px solid var(--line);
                        color: var(--muted); font-size: .8rem; }
+/* Desktops and tablets: compact tables; when one is still wider than the window its first column stays in view. */
+@media (min-width: 641px) {
+  table.data { font-size: .85rem; }
+  table.data th, table.data td { padding: 5px 7px; }
+  table.data th:first-child, table.data td:first-child { position: sticky; left: 0; background: #fff;
+                                                          box-shadow: 1px 0 0 var(--line); }
+  table.data th:first-child { background: var(--band); }
+}
 /* Phones: a wide table becomes one card per row, each value beside its column's label; nothing scrolls sideways. */
 @media (max-width: 640px) {
   .table-wrap { overflow-x: visible; border: 0; }

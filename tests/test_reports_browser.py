@@ -1,0 +1,64 @@
+"""The rendered reports in a real browser (Debian's Chromium, offline): readable on a phone and on a desktop.
+
+At 390 px and 1440 px, for the index, the team report, a review and the flag
+report: nothing is wider than the window (no table cut off, no sideways
+scrolling), every table cell on a phone is shown beside its column label,
+every chart has drawn marks, and the page made no network request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calibrate.batch import run_batch
+from calibrate.params import load_params
+from session_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: install Debian's chromium package"),
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    params = load_params(ROOT / "params" / "sample.yaml")
+    result = run_batch(params, out_dir=tmp_path_factory.mktemp("reports"), workers=2, progress=False)
+    assert result.ok
+    folder = result.out_dir
+    return {name: folder / rel for name, rel in (("index", "index.html"), ("team", "team_calibration.html"),
+                                                  ("review", "csm/CSM-004.html"), ("flags", "flag_validation.html"))}
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_pages_fit_the_window_and_label_every_cell_offline(pages, width):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        requests: list[str] = []
+        context.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:", "about:")) else None)
+        page = context.new_page()
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            too_wide = page.evaluate(
+                "w => Array.from(document.querySelectorAll('main *')).filter(e => !e.closest('thead'))"  # a phone hides the header row
+                ".filter(e => e.getBoundingClientRect().right > w + 1)"
+                ".map(e => e.tagName + '.' + e.className).slice(0, 5)", width)
+            assert too_wide == [], (name, width, too_wide)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+            cells = page.evaluate("Array.from(document.querySelectorAll('table.data td')).length")
+            unlabelled = page.evaluate("Array.from(document.querySelectorAll('table.data td')).filter(td => !td.dataset.label).length")
+            assert cells > 0 and unlabelled == 0, (name, cells, unlabelled)
+            if width == 390 and cells:
+                label = page.evaluate("getComputedStyle(document.querySelector('table.data td'), '::before').content")
+                assert label not in ("none", "normal", '""'), (name, label)  # the phone layout shows the label
+            charts = page.evaluate("Array.from(document.querySelectorAll('figure.chart svg')).map(s => s.querySelectorAll('path, rect, circle, line').length)")
+            assert all(n > 3 for n in charts), (name, charts)
+        assert requests == [], requests[:5]
+        browser.close()
