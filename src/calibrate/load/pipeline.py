@@ -21,6 +21,7 @@ from .arr_gaps import carry_forward_arr
 from .coerce import MONEY_FORMATS, coerce_column
 from .collect import ViolationLog
 from .columns import match_header
+from .excel import excel_source, read_excel_sheet
 from .reading import TextTable, UnreadableFile, file_sha256, find_table_file, frame_to_text, read_table_file
 from .rules import (
     CheckedTable,
@@ -78,6 +79,23 @@ def load_dataset(
     sources: list[SourceFile] = []
     for name, spec in TABLES.items():
         found, hint = find_table_file(folder, name)
+        if not found:
+            try:
+                excel = excel_source(folder, name, TABLES)
+            except UnreadableFile as exc:
+                log.add(Violation(f"{name}.xlsx", None, None, None, f"a readable workbook, but it {exc}"))
+                continue
+            if excel is not None:  # .xlsx per table or one workbook with a sheet per table (load/excel.py)
+                path, sheet, label = excel
+                files[name] = label
+                _say(progress, f"reading {label}")
+                try:
+                    texts[name] = read_excel_sheet(path, sheet)
+                except UnreadableFile as exc:
+                    log.add(Violation(label, None, None, None, f"a readable table, but the {exc}"))
+                    continue
+                sources.append(SourceFile(table=name, path=str(path), sha256=file_sha256(path), rows=texts[name].num_rows))
+                continue
         if len(found) > 1:
             log.add(Violation(found[0].name, None, None, None, f"one file per table, but both {found[0].name} and {found[1].name} are in {folder}; remove one"))
             continue
