@@ -21,6 +21,7 @@ from .arr_gaps import carry_forward_arr
 from .coerce import MONEY_FORMATS, coerce_column
 from .collect import ViolationLog
 from .columns import match_header
+from .database import is_database, read_duckdb_tables
 from .excel import excel_source, read_excel_sheet
 from .reading import TextTable, UnreadableFile, file_sha256, find_table_file, frame_to_text, read_table_file
 from .rules import (
@@ -71,12 +72,14 @@ def load_dataset(
     _check_money_format(money_format)
     folder = Path(data_dir)
     log = ViolationLog()
-    if not folder.is_dir():
+    if not folder.is_dir() and not is_database(folder):
         log.add(Violation(str(folder), None, None, None, "a folder holding the input tables, but there is no such folder; set data_dir in params"))
         log.raise_if_any(data_dir=str(folder))
     texts: dict[str, TextTable] = {}
     files: dict[str, str] = {}
     sources: list[SourceFile] = []
+    if is_database(folder):  # a DuckDB file: one table or view per contract table (load/database.py)
+        return _load_database(folder, column_map=column_map, money_format=money_format, progress=progress, log=log)
     for name, spec in TABLES.items():
         found, hint = find_table_file(folder, name)
         if not found:
@@ -117,6 +120,26 @@ def load_dataset(
         sources.append(SourceFile(table=name, path=str(path), sha256=file_sha256(path), rows=text.num_rows))
     tables, warnings = _validate(texts, files, column_map=column_map, money_format=money_format, log=log, progress=progress, data_dir=str(folder))
     return Dataset(tables=tables, sources=tuple(sources), warnings=tuple(warnings), data_dir=str(folder))
+
+
+def _load_database(path: Path, *, column_map, money_format: str, progress: Progress | None, log: ViolationLog) -> Dataset:
+    _say(progress, f"reading {path.name}")
+    try:
+        texts, problems = read_duckdb_tables(path, TABLES)
+    except UnreadableFile as exc:
+        log.add(Violation(path.name, None, None, None, f"a readable database, but the file {exc}"))
+        log.raise_if_any(data_dir=str(path))
+    files = {name: f"{path.name} (table {name})" for name in TABLES}
+    for name, problem in problems.items():
+        log.add(Violation(files[name], None, None, None, f"a readable table or view, but it {problem}"))
+    for name, spec in TABLES.items():
+        if spec.required and name not in texts and name not in problems:
+            log.add(Violation(files[name], None, None, None, f"a required table: no table or view named {name} in {path.name}"))
+    digest = file_sha256(path)
+    sources = [SourceFile(table=name, path=str(path), sha256=digest, rows=text.num_rows) for name, text in texts.items()]
+    tables, warnings = _validate(texts, {n: files[n] for n in texts}, column_map=column_map, money_format=money_format,
+                                 log=log, progress=progress, data_dir=str(path))
+    return Dataset(tables=tables, sources=tuple(sources), warnings=tuple(warnings), data_dir=str(path))
 
 
 def validate_frames(
