@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild every report of the folder even with --only/--resume (after params or inputs changed)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the reports on a Dask cluster, e.g. tcp://host:8786 (see docs/SCALE.md)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print every report to a PDF beside its page (needs Chromium at /usr/bin/chromium and playwright)")
     p.add_argument("--compare-with", type=Path, metavar="OLD_RUN",
                    help="an earlier report folder: write diff.csv (why each CSM's result changed) and link it from the index")
     p.set_defaults(handler=_cmd_run)
@@ -270,6 +272,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .load import load_dataset
 
     params = _load_params(args.params, data=args.data, period=args.period)
+    if args.pdf:
+        from .batch.pdf import find_chromium
+
+        find_chromium()  # refused (exit 2) before anything is read or written
     print(f"calibrate run: {params.period}, data {params.data_path()}", file=sys.stderr, flush=True)
     _say("validating the input folder")
     dataset = load_dataset(
@@ -291,6 +297,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         result = run_batch(params, **options)
     print(result.describe())
+    if args.pdf:
+        from .batch.pdf import write_pdfs
+
+        pages = [(result.out_dir / s.html, s.label) for s in result.statuses if s.ok and s.html]
+        _say(f"printing {len(pages)} report(s) to PDF")
+        written = write_pdfs(pages, period=result.period)
+        print(f"Wrote {len(written)} PDF(s) beside the report pages.")
     return EXIT_OK if result.ok else EXIT_PARTIAL
 
 

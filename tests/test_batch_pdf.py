@@ -1,0 +1,74 @@
+"""calibrate run --pdf on a copy of data/sample: the team report and a review print to PDFs that open
+(pypdf), carry the page header (report title and quarter) on every page, and, laid out for print in the
+same Chromium, every chart is shorter than a printed page (so, kept whole by break-inside: avoid, none is
+split). Refusal without Chromium: exit 2, nothing written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+ROOT = Path(__file__).resolve().parents[1]
+MM = 96 / 25.4  # CSS px per millimetre
+
+
+def _run(*args: str, cwd: Path, env: dict | None = None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "calibrate", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+def test_pdf_of_team_report_and_review(tmp_path: Path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    result = _run("run", "--params", str(ROOT / "params" / "sample.yaml"), "--data", str(data), "--out",
+                  str(tmp_path / "reports"), "--workers", "2", "--pdf", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    folder = tmp_path / "reports" / "2026-Q3"
+    review_html = sorted((folder / "csm").glob("*.html"))[0]
+    import csv
+
+    key = review_html.stem
+    names = {r["csm_id"]: r["name"] for r in csv.DictReader((data / "csms.csv").open(encoding="utf-8"))}
+    for pdf_path, title in ((folder / "team_calibration.pdf", "Team calibration"),
+                            (review_html.with_suffix(".pdf"), names.get(key, key))):
+        reader = pypdf.PdfReader(pdf_path)
+        assert len(reader.pages) >= 2
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text()
+            assert "Quarter 2026-Q3" in text and f"page {number} of {len(reader.pages)}" in text, (pdf_path, number)
+            assert title.split()[0] in text, (pdf_path, number, title)
+
+    from playwright.sync_api import sync_playwright
+
+    from calibrate.batch.pdf import CHROMIUM_ARGS, PRINT_CSS
+
+    printable_height = (297 - 18 - 12) * MM
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": int((210 - 20) * MM), "height": int(printable_height)})
+        for html_path in (folder / "team_calibration.html", review_html):
+            page.goto(html_path.resolve().as_uri())
+            page.add_style_tag(content=PRINT_CSS)
+            page.emulate_media(media="print")
+            heights = page.eval_on_selector_all("svg", "els => els.map(e => e.getBoundingClientRect().height)")
+            assert heights, html_path
+            assert max(heights) < printable_height, (html_path, max(heights))
+        browser.close()
+
+
+def test_pdf_refused_without_chromium(tmp_path: Path):
+    result = _run("run", "--params", str(ROOT / "params" / "sample.yaml"), "--out", str(tmp_path / "r"), "--pdf",
+                  cwd=tmp_path, env={"CALIBRATE_CHROMIUM": str(tmp_path / "no-chromium")})
+    assert result.returncode == 2
+    assert "Chromium" in result.stderr and "apt-get install chromium" in result.stderr
+    assert not (tmp_path / "r").exists()
