@@ -83,10 +83,10 @@ present.show_table(
             "churn_diff": "Churn − expected", "churn_shrunk": "Churn, shrunk to the team", "observed_nrr": "NRR",
             "expected_nrr": "Expected NRR", "nrr_diff": "NRR − expected", "nrr_shrunk": "NRR, shrunk to the team",
             "limits": "Against the funnel limits"},
-    formats={"n_accounts": "int", "observed_churn_rate": "percent", "expected_churn_rate": "percent", "churn_diff": "percent",
-             "churn_shrunk": "percent", "observed_nrr": "percent", "expected_nrr": "percent", "nrr_diff": "percent",
+    formats={"n_accounts": "int", "observed_churn_rate": "percent", "expected_churn_rate": "percent", "churn_diff": "pp",
+             "churn_shrunk": "percent", "observed_nrr": "percent", "expected_nrr": "percent", "nrr_diff": "pp",
              "nrr_shrunk": "percent"},
-    caption="Sorted by NRR − expected, best first; differences are percentage points. Teams above 40 CSMs: only CSMs beyond a 95% limit.",
+    caption="Sorted by NRR − expected, best first; differences are in percentage points (pts). Teams above 40 CSMs: only CSMs beyond a 95% limit.",
     empty_note="No CSM is beyond a 95% limit, or book-adjusted figures could not be computed (see the note above).",
 )
 
@@ -146,9 +146,11 @@ present.show_table(
     report.fairness_impact,
     columns=["column", "group", "outcome", "n", "selected", "rate", "reference_group", "impact_ratio", "below_threshold", "fisher_p"],
     labels={"column": "Attribute", "group": "Group", "outcome": "Outcome", "n": "CSMs", "selected": "With outcome", "rate": "Rate",
-            "reference_group": "Highest group", "impact_ratio": "Impact ratio", "below_threshold": "Below 0.8", "fisher_p": "Fisher p"},
+            "reference_group": "Highest group", "impact_ratio": "Impact ratio", "below_threshold": "Impact ratio below 0.8", "fisher_p": "Fisher p"},
     formats={"n": "int", "selected": "int", "rate": "percent", "impact_ratio": "ratio", "fisher_p": "ratio"},
-    caption="Groups of fewer than 4 CSMs are not shown.",
+    caption=("Groups of fewer than 4 CSMs are not shown. Impact ratio: the group's rate divided by the highest group's rate; "
+             "below 0.8 is the four-fifths rule's warning sign. Fisher p: how likely a gap at least this large would be "
+             "if ratings did not depend on the group (near 0: hard to explain by chance)."),
     empty_note="No group has 4 or more CSMs, so no rate is shown.",
 )
 present.show_table(

@@ -119,3 +119,90 @@ def test_the_narratives_statements_of_the_book_are_checked(sample_run):
     assert f"GRR of {grr}" in narrative_text(page)
     problems = check_narrative(page.replace(f"GRR of {grr}", "GRR of 100.0%"), facts[VICTIM])
     assert problems and "draft narrative" in problems[0].where
+
+
+# --- the leadership pages and the index -------------------------------------------------------------------
+
+def _text_rows(path: Path) -> list[dict]:
+    return pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
+
+
+def test_the_flag_page_team_statistics_and_index_agree_with_their_files(sample_run):
+    from calibrate.batch.factcheck import check_flag_page, check_index_page, check_team_statistics
+
+    result, period_dir = sample_run
+    scores = pd.read_csv(period_dir / "scores.csv").to_dict("records")
+    flags = _text_rows(period_dir / "flag_validation.csv")
+    stats = _text_rows(period_dir / "team_statistics.csv")
+    manifest = json.loads((period_dir / "manifest.json").read_text())
+    flag_page = (period_dir / "flag_validation.html").read_text()
+    team_page = (period_dir / "team_calibration.html").read_text()
+    assert check_flag_page(flag_page, flags) == []
+    assert check_team_statistics(team_page, stats, scores) == []
+    assert check_index_page((period_dir / "index.html").read_text(), scores, manifest["notebooks"]) == []
+    assert "index_problems" not in manifest and result.problems == ()
+
+
+def _swap_cell(page: str, old: str, new: str) -> str:
+    """Replace the first table cell or tile showing exactly ``old``."""
+    pattern = re.compile(r">" + re.escape(old) + r"<")
+    assert pattern.search(page), old
+    return pattern.sub(">" + new + "<", page, count=1)
+
+
+def test_planted_wrong_figures_on_the_flag_page_are_found(sample_run):
+    from calibrate.batch.factcheck import check_flag_page
+
+    _, period_dir = sample_run
+    flags = _text_rows(period_dir / "flag_validation.csv")
+    page = (period_dir / "flag_validation.html").read_text()
+    events = {r["n_events"] for r in flags if r["outcome"] == "churn" and r["horizon_days"] == "90"}.pop()
+    wrong = _swap_cell(page, f"{int(events):,}", f"{int(events) + 1:,}")  # the churn-events tile
+    problems = check_flag_page(wrong, flags)
+    assert [p.figure for p in problems] == ["Churn events (90 days)"]
+    # a lift in a one-sentence summary, nudged by one shown step
+    row = next(r for r in flags if r["verdict"] == "predictive")
+    shown = f"{float(row['lift']):.1f}x as often"
+    nudged = f"{float(row['lift']) + 0.2:.1f}x as often"
+    assert shown in page
+    problems = check_flag_page(page.replace(shown, nudged, 1), flags)
+    assert problems and all("Lift in the sentence" in p.figure for p in problems), problems
+    # a verdict flipped in the verdicts table
+    problems = check_flag_page(_swap_cell(page, "Predictive", "Not predictive"), flags)
+    assert any(p.figure.startswith("Verdict") for p in problems)
+
+
+def test_planted_wrong_figures_in_the_team_statistics_tables_are_found(sample_run):
+    from calibrate.batch.factcheck import check_team_statistics
+
+    _, period_dir = sample_run
+    scores = pd.read_csv(period_dir / "scores.csv")
+    stats = _text_rows(period_dir / "team_statistics.csv")
+    page = (period_dir / "team_calibration.html").read_text()
+    row = next(r for r in stats if float(r["p_top_quartile"]) > 0.05)
+    name = scores.set_index("csm_id").loc[row["csm_id"], "name"]
+    shown = f"{float(row['p_top_quartile']) * 100:.1f}%"
+    row_start = page.index(f">{name}<", page.index("P(top quartile)"))
+    cell = page.index(f">{shown}<", row_start)
+    wrong = page[:cell] + f">{float(row['p_top_quartile']) * 100 + 0.3:.1f}%<" + page[cell + len(shown) + 2:]
+    problems = check_team_statistics(wrong, stats, scores.to_dict("records"))
+    assert [p.figure for p in problems] == [f"P(top quartile) of {name}"]
+    # the same file with a different shrunk churn for that CSM: the page now disagrees with it
+    changed = [dict(r, churn_shrunk=str(float(r["churn_shrunk"]) + 0.01)) if r is row else r for r in stats]
+    problems = check_team_statistics(page, changed, scores.to_dict("records"))
+    assert [p.figure for p in problems] == [f"Churn, shrunk to the team of {name}"]
+
+
+def test_a_wrong_name_or_count_on_the_index_is_found(sample_run):
+    from calibrate.batch.factcheck import check_index_page
+
+    _, period_dir = sample_run
+    scores = pd.read_csv(period_dir / "scores.csv").to_dict("records")
+    statuses = json.loads((period_dir / "manifest.json").read_text())["notebooks"]
+    page = (period_dir / "index.html").read_text()
+    first = sorted(scores, key=lambda r: r["name"])[0]
+    problems = check_index_page(_swap_cell(page, first["name"], "Someone Else"), scores, statuses)
+    assert [p.figure for p in problems] == [f"Name of {first['csm_id']}"]
+    n = sum(1 for s in statuses if s.get("csm_id"))
+    problems = check_index_page(page.replace(f"CSM reviews ({n})", f"CSM reviews ({n + 1})"), scores, statuses)
+    assert [p.figure for p in problems] == ["Number of CSM reviews"]

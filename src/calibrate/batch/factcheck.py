@@ -34,7 +34,7 @@ from html.parser import HTMLParser
 from typing import Any, Iterable, Mapping
 
 __all__ = ["Mismatch", "PageFigures", "read_page", "parse_figure", "check_review", "check_narrative", "check_team_page",
-           "narrative_text", "describe"]
+           "check_team_statistics", "check_flag_page", "check_index_page", "narrative_text", "describe"]
 
 
 @dataclass(frozen=True)
@@ -404,6 +404,262 @@ def check_team_page(page_html: str, scores_rows: Iterable[Mapping[str, Any]], fa
                     if _norm_rating(row[i]) != _norm_rating((facts.get("ratings") or {}).get("final")):
                         out.append(Mismatch(f"Final rating of {row[i_csm]}", row[i], where,
                                             _norm_rating((facts.get("ratings") or {}).get("final")), "the fact file's ratings"))
+    return out
+
+
+def _num(value: Any) -> float | None:
+    """A cell of a CSV read as text (``"0.352148"``, ``""``) or a number, as a float; None when empty."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _range(text: str) -> tuple[str, str] | None:
+    """``"40 to 67"`` or ``"(1 to 9 of 9)"`` -> ("40", "67"); ``"0.4× (0.3×–1.7×)"`` handled by the caller."""
+    m = re.search(r"([-+−]?[\d.,]+)\S* to ([-+−]?[\d.,]+)", text)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def check_team_statistics(page_html: str, stats_rows: Iterable[Mapping[str, Any]], scores_rows: Iterable[Mapping[str, Any]],
+                          *, name: str = "team report") -> list[Mismatch]:
+    """The team report's book-adjusted and rank tables against ``team_statistics.csv`` (read as text cells).
+
+    Per CSM row of the table sorted by "NRR − expected": accounts at quarter
+    start, churn, expected churn and their difference, shrunk churn, the same
+    for NRR, and the funnel bands in words; of the rank table: score, its 95%
+    range, the median rank's range and P(top quartile).
+    """
+    page = read_page(page_html)
+    id_by_name = {str(r.get("name")): str(r.get("csm_id")) for r in scores_rows}
+    stats = {str(r.get("csm_id")): r for r in stats_rows}
+    out: list[Mismatch] = []
+
+    def compare(label: str, shown: str, expected: Any, where: str, column: str) -> None:
+        value = _num(expected)
+        if value is None and parse_figure(shown) is None:
+            return
+        if not _agrees(shown, value):
+            out.append(Mismatch(label, shown, where, _fact_text(value), f"team_statistics.csv {column}"))
+
+    for table in page.tables:
+        header = table.header
+        if not header or header[0] != "CSM":
+            continue
+        col = {h: i for i, h in enumerate(header)}
+        adjusted = "Churn, shrunk to the team" in col
+        ranks = "P(top quartile)" in col
+        if not (adjusted or ranks):
+            continue
+        for row in table.rows:
+            csm = id_by_name.get(row[0])
+            if csm is None:
+                continue
+            where = f'{name}, table "{table.caption[:40]}...", row "{row[0]}"'
+            stat = stats.get(csm)
+            if stat is None:
+                out.append(Mismatch(f"Row of {row[0]}", row[0], where, "a row for this CSM", "team_statistics.csv"))
+                continue
+            cell = {h: row[i] for h, i in col.items() if i < len(row)}
+            if adjusted:
+                compare(f"Accounts at quarter start of {row[0]}", cell["Accounts at quarter start"], stat.get("n_accounts"), where, "n_accounts")
+                for label, column in (("Churn", "churn_observed"), ("Expected churn", "churn_expected"),
+                                      ("Churn, shrunk to the team", "churn_shrunk"), ("NRR", "nrr_observed"),
+                                      ("Expected NRR", "nrr_expected"), ("NRR, shrunk to the team", "nrr_shrunk")):
+                    compare(f"{label} of {row[0]}", cell[label], stat.get(column), where, column)
+                for label, observed, expected in (("Churn − expected", "churn_observed", "churn_expected"),
+                                                  ("NRR − expected", "nrr_observed", "nrr_expected")):
+                    o, e = _num(stat.get(observed)), _num(stat.get(expected))
+                    shown = cell[label].replace(" pts", "%")  # points of a percent, read as a fraction difference
+                    diff = None if o is None or e is None else o - e
+                    if not (diff is None and parse_figure(shown) is None) and not _agrees(shown, diff):
+                        out.append(Mismatch(f"{label} of {row[0]}", cell[label], where, _fact_text(diff),
+                                            f"team_statistics.csv {observed} − {expected}"))
+                words = cell.get("Against the funnel limits", "")
+                for measure, label in (("churn", "churn"), ("nrr", "NRR")):
+                    band = str(stat.get(f"funnel_{measure}_band") or "")
+                    said = next((p.strip() for p in words.split(";") if p.strip().startswith(label)), "")
+                    expected_words = {"too_few": "too few accounts to judge", "outside_95": "beyond 95%",
+                                      "outside_998": "beyond 99.8%"}.get(band)
+                    if (expected_words is None and said) or (expected_words is not None and expected_words not in said):
+                        out.append(Mismatch(f"Funnel band of {row[0]} ({label})", words or "(nothing)", where,
+                                            band or "none", f"team_statistics.csv funnel_{measure}_band"))
+            if ranks:
+                compare(f"Score of {row[0]}", cell["Score"], stat.get("overall_score"), where, "overall_score")
+                shown_range = _range(cell.get("Score, 95% range", ""))
+                if shown_range is not None:
+                    compare(f"Score range low of {row[0]}", shown_range[0], stat.get("score_low"), where, "score_low")
+                    compare(f"Score range high of {row[0]}", shown_range[1], stat.get("score_high"), where, "score_high")
+                rank_range = _range(cell.get("Median rank (95% range)", ""))
+                if rank_range is not None:
+                    compare(f"Rank range low of {row[0]}", rank_range[0], stat.get("rank_low"), where, "rank_low")
+                    compare(f"Rank range high of {row[0]}", rank_range[1], stat.get("rank_high"), where, "rank_high")
+                note = str(stat.get("rank_note") or "")
+                if note and note not in cell.get("Median rank (95% range)", ""):
+                    out.append(Mismatch(f"Rank note of {row[0]}", cell.get("Median rank (95% range)", ""), where, note,
+                                        "team_statistics.csv rank_note"))
+                compare(f"P(top quartile) of {row[0]}", cell["P(top quartile)"], stat.get("p_top_quartile"), where, "p_top_quartile")
+    return out
+
+
+def _flag_key(kind_label: str, outcome_label: str) -> tuple[str, str, int] | None:
+    """``("Adoption drop", "Churn within 90 days")`` -> ``("adoption_drop", "churn", 90)``."""
+    m = re.match(r"(\w+) within (\d+) days", outcome_label)
+    if not m:
+        return None
+    return "_".join(kind_label.lower().split()), m.group(1).lower(), int(m.group(2))
+
+
+_VERDICT_WORDS = {"predictive": "predictive", "not_predictive": "not predictive", "too_few_events": "too few events to judge"}
+
+
+def check_flag_page(page_html: str, flag_rows: Iterable[Mapping[str, Any]], *, name: str = "flag validation report") -> list[Mismatch]:
+    """The flag validation report's figures against ``flag_validation.csv`` (its rows as text cells).
+
+    Tiles (flag kinds, verdict counts, account-quarters and events of the
+    90-day window), the verdicts table, the window table, the precision and
+    lead-time tables, and the lift and AUC figures of each one-sentence
+    summary, read from the page's text.
+    """
+    page = read_page(page_html)
+    rows = list(flag_rows)
+    by_key = {(str(r["flag_kind"]), str(r["outcome"]), int(float(r["horizon_days"]))): r for r in rows}
+    out: list[Mismatch] = []
+    source = "flag_validation.csv"
+
+    def compare(label: str, shown: str, expected: Any, where: str, column: str) -> None:
+        value = _num(expected)
+        if value is None and parse_figure(shown) is None:
+            return
+        if not _agrees(shown, value):
+            out.append(Mismatch(label, shown, where, _fact_text(value), f"{source} {column}"))
+
+    total = len(rows)
+    verdicts = [str(r.get("verdict")) for r in rows]
+    at_90 = [r for r in rows if int(float(r["horizon_days"])) == 90]
+    tile_expect = {
+        "Flag kinds": str(len({str(r["flag_kind"]) for r in rows})),
+        "Verdicts predictive": f"{verdicts.count('predictive')} of {total}",
+        "Too few events to judge": f"{verdicts.count('too_few_events')} of {total}",
+    }
+    for outcome, label in (("churn", "Churn events (90 days)"), ("escalation", "Escalation events (90 days)")):
+        events = {int(float(r["n_events"])) for r in at_90 if r["outcome"] == outcome}
+        if len(events) == 1:
+            tile_expect[label] = f"{events.pop():,}"
+    quarters = {int(float(r["n_rows"])) for r in at_90}
+    if len(quarters) == 1:
+        tile_expect["Account-quarters (90-day window)"] = f"{quarters.pop():,}"
+    for label, value in page.tiles:
+        if label in tile_expect and value != tile_expect[label]:
+            out.append(Mismatch(label, value, f'{name}, tile "{label}"', tile_expect[label], source))
+
+    response_sums: dict[tuple[str, str, int], list] = {}
+    for table in page.tables:
+        header = table.header
+        if len(header) < 3 or header[:2] != ["Flag kind", "Outcome"]:
+            if header[:1] == ["Window"]:
+                for row in table.rows:
+                    horizon = int(parse_figure(row[0])[0])
+                    group = [r for r in rows if int(float(r["horizon_days"])) == horizon]
+                    where = f'{name}, window table, row "{row[0]}"'
+                    for col, column in (("Account-quarters", "n_rows"), ("Dropped: churned", "n_dropped_churned"),
+                                        ("Dropped: past data end", "n_dropped_censored")):
+                        if col in header and len({r[column] for r in group}) == 1:
+                            compare(f"{col} ({row[0]})", row[header.index(col)], group[0][column], where, column)
+                    for col, outcome in (("Churn events", "churn"), ("Escalations", "escalation")):
+                        values = {r["n_events"] for r in group if r["outcome"] == outcome}
+                        if col in header and len(values) == 1:
+                            compare(f"{col} ({row[0]})", row[header.index(col)], values.pop(), where, "n_events")
+            continue
+        for row in table.rows:
+            key = _flag_key(row[0], row[1]) if len(row) > 2 else None
+            where = f'{name}, table "{table.caption or header[2]}", row "{row[0]} / {row[1] if len(row) > 1 else ""}"'
+            if key is None:
+                continue
+            fact = by_key.get(key)
+            if fact is None:
+                out.append(Mismatch(f"{row[0]}, {row[1]}", row[0], where, "a row for this flag kind and outcome", source))
+                continue
+            cell = dict(zip(header, row))
+            if "CSM response" in cell:  # one row per response: the rows of a flag kind add up to its flagged rows
+                parsed = parse_figure(cell.get("Flagged account-quarters", ""))
+                if parsed is not None:
+                    response_sums.setdefault(key, [0, where])[0] += int(parsed[0])
+                continue
+            if "Verdict" in cell:
+                expected = _VERDICT_WORDS.get(str(fact.get("verdict")), str(fact.get("verdict")).replace("_", " "))
+                if cell["Verdict"].lower() != expected:
+                    out.append(Mismatch(f"Verdict, {row[0]}, {row[1]}", cell["Verdict"], where, expected, f"{source} verdict"))
+            for col, column in (("Flags raised", "n_flags"), ("Flagged account-quarters", "n_flagged_rows"),
+                                ("Base rate", "base_rate"), ("Precision", "precision"),
+                                ("Events warned ≥ 14 days ahead", "n_caught_events"), ("Recall", "recall"),
+                                ("Alerts per CSM per week", "alerts_per_csm_week")):
+                if col in cell:
+                    compare(f"{col}, {row[0]}, {row[1]}", cell[col], fact.get(column), where, column)
+            if "Events" in cell and "CSM response" not in cell:
+                compare(f"Events, {row[0]}, {row[1]}", cell["Events"], fact.get("n_events"), where, "n_events")
+            lift = cell.get("Lift (95% interval)")
+            if lift:
+                numbers = re.findall(r"[\d.]+(?=×)", lift)
+                for text, column in zip(numbers, ("lift", "lift_low", "lift_high")):
+                    compare(f"Lift, {row[0]}, {row[1]}", text, fact.get(column), where, column)
+            lead = cell.get("Lead time, median (IQR)")
+            if lead and parse_figure(lead) is not None:
+                numbers = re.findall(r"\d[\d.,]*", lead)
+                for text, column in zip(numbers, ("median_lead_days", "lead_q1_days", "lead_q3_days")):
+                    compare(f"Lead time, {row[0]}, {row[1]}", text, fact.get(column), where, column)
+            sentence = cell.get("In one sentence")
+            if sentence:
+                m = re.search(r"([\d.]+)x as often as the average account \(95% interval ([\d.]+)x to ([\d.]+)x\)", sentence)
+                if m:
+                    for text, column in zip(m.groups(), ("lift", "lift_low", "lift_high")):
+                        compare(f"Lift in the sentence, {row[0]}, {row[1]}", text, fact.get(column), where, column)
+                m = re.search(r"AUC from ([\d.]+) to ([\d.]+) \(([-+]?[\d.]+), interval ([-+]?[\d.]+) to ([-+]?[\d.]+)\)", sentence)
+                if m:
+                    for text, column in zip(m.groups(), ("auc_m0", "auc", "auc_gain", "auc_gain_low", "auc_gain_high")):
+                        compare(f"AUC in the sentence, {row[0]}, {row[1]}", text, fact.get(column), where, column)
+    for key, (total_flagged, where) in response_sums.items():
+        fact = by_key.get(key) or {}
+        compare(f"Flagged account-quarters by CSM response, {key[0]}, {key[1]} (sum)", f"{total_flagged}",
+                fact.get("n_flagged_rows"), where, "n_flagged_rows")
+    return out
+
+
+def check_index_page(page_html: str, scores_rows: Iterable[Mapping[str, Any]], statuses: Iterable[Mapping[str, Any]],
+                     *, name: str = "index page") -> list[Mismatch]:
+    """The index page's headline and CSM list against ``scores.csv`` and the run's report statuses.
+
+    Every scored CSM has one row with its name and id; the count in the
+    heading is the number of rows; "All N reports are ready" or "K of N"
+    counts the statuses.
+    """
+    page = read_page(page_html)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)\b.*?</\1>", " ", page_html, flags=re.S))).split())
+    scored = {str(r.get("csm_id")): str(r.get("name")) for r in scores_rows}
+    statuses = list(statuses)
+    out: list[Mismatch] = []
+    reviews = next((t for t in page.tables if t.header[:2] == ["CSM", "CSM id"]), None)
+    shown = {row[1]: row[0] for row in reviews.rows} if reviews is not None else {}
+    review_ids = {str(s.get("csm_id")) for s in statuses if s.get("csm_id")}
+    for csm_id in sorted(review_ids):
+        if csm_id not in shown:
+            out.append(Mismatch(f"Row of {csm_id}", "(no row)", f"{name}, CSM reviews", "a row", "the run's report list"))
+        elif csm_id in scored and shown[csm_id] != scored[csm_id]:
+            out.append(Mismatch(f"Name of {csm_id}", shown[csm_id], f"{name}, CSM reviews", scored[csm_id], "scores.csv name"))
+    for csm_id in shown:
+        if csm_id not in review_ids:
+            out.append(Mismatch(f"Row of {csm_id}", csm_id, f"{name}, CSM reviews", "no row (no review in this run)",
+                                "the run's report list"))
+    m = re.search(r"CSM reviews \((\d+)\)", text)
+    if m and int(m.group(1)) != len(shown):
+        out.append(Mismatch("Number of CSM reviews", m.group(0), f"{name}, heading", str(len(shown)), "the rows below it"))
+    ready = sum(str(s.get("status")) == "ok" for s in statuses)
+    m = re.search(r"All (\d+) reports are ready", text)
+    if m and (int(m.group(1)) != len(statuses) or ready != len(statuses)):
+        out.append(Mismatch("Reports ready", m.group(0), f"{name}, headline", f"{ready} of {len(statuses)}", "the run's statuses"))
     return out
 
 

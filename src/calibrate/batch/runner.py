@@ -26,7 +26,7 @@ import json
 import multiprocessing
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -62,6 +62,7 @@ class BatchResult:
     statuses: tuple[NotebookStatus, ...]
     seconds: float
     warnings: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # figures of the index page that disagree with scores.csv or the statuses
 
     @property
     def index_path(self) -> Path:
@@ -77,8 +78,8 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when no notebook failed (notebooks left out by ``only`` do not count)."""
-        return not self.failed
+        """True when no notebook failed and the index agrees with the run (left-out notebooks do not count)."""
+        return not self.failed and not self.problems
 
     @property
     def exit_code(self) -> int:
@@ -92,6 +93,7 @@ class BatchResult:
             f"{len(self.failed)} failed ({self.seconds:,.1f} s). Open {self.index_path}."
         ]
         lines += [f"  FAILED {s.label} ({s.job_id}): {s.error}" for s in self.failed]
+        lines += [f"  INDEX PAGE DISAGREES: {p}" for p in self.problems]
         lines += [f"  note: {w}" for w in self.warnings]
         if self.failed:
             lines.append("  Fix the cause and run again with --resume to re-run only the failed reports.")
@@ -365,9 +367,22 @@ def _run_batch(params: Params, quarter, pool: cf.Executor, *, t_start: float, st
             _write_state(period_dir, manifest, statuses)
         if compare_with is not None:
             _write_comparison(Path(compare_with), period_dir, manifest, statuses)
+        problems = _check_index(period_dir, prepared, statuses)
+        if problems:
+            manifest["index_problems"] = problems
+            _write_state(period_dir, manifest, statuses)
 
     return BatchResult(period=quarter.label, out_dir=period_dir, statuses=tuple(statuses.values()),
-                       seconds=seconds, warnings=tuple(warnings))
+                       seconds=seconds, warnings=tuple(warnings), problems=tuple(problems))
+
+
+def _check_index(period_dir: Path, prepared: PreparedBatch, statuses: dict[str, NotebookStatus]) -> list[str]:
+    """The index page as written, read back and compared with ``scores.csv`` and the statuses (``batch.factcheck``)."""
+    from .factcheck import check_index_page
+
+    page = (period_dir / "index.html").read_text(encoding="utf-8")
+    rows = [asdict(s) for s in statuses.values()]
+    return [str(p) for p in check_index_page(page, prepared.scores.to_dict("records"), rows)]
 
 
 def _write_tables(prepared: PreparedBatch, period_dir: Path, csm_keys: Mapping[str, str] | None = None) -> list[str]:
@@ -429,12 +444,15 @@ def _consistency_check(prepared: PreparedBatch) -> Callable[[NotebookJob, JobOut
     team report whose CSM rows disagree with ``scores.csv``, is not written:
     that job fails with the figures and where they were shown; the others go on.
     """
-    from .factcheck import check_review, check_team_page, describe
+    from .factcheck import check_flag_page, check_review, check_team_page, check_team_statistics, describe
 
     facts = dict(prepared.facts)
     if not facts:
         return lambda job, output: output
     scores_rows = prepared.scores.to_dict("records")
+    tables = prepared.csv_tables or {}
+    stats_rows = tables["team_statistics.csv"].to_dict("records") if "team_statistics.csv" in tables else None
+    flag_rows = tables["flag_validation.csv"].to_dict("records") if "flag_validation.csv" in tables else None
 
     def check(job: NotebookJob, output: JobOutput) -> JobOutput:
         if output.html is None or output.status.status != "ok":
@@ -443,6 +461,10 @@ def _consistency_check(prepared: PreparedBatch) -> Callable[[NotebookJob, JobOut
             problems = check_review(output.html, facts[job.csm_id], name=f"review of {job.csm_id}")
         elif job.template == "team_calibration":
             problems = check_team_page(output.html, scores_rows, facts)
+            if stats_rows is not None:
+                problems += check_team_statistics(output.html, stats_rows, scores_rows)
+        elif job.template == "flag_validation" and flag_rows is not None:
+            problems = check_flag_page(output.html, flag_rows)
         else:
             return output
         if not problems:

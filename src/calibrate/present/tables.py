@@ -8,6 +8,7 @@ format        value                       shown as
 ``money``     1234567.0                   $1,234,567
 ``money_k``   1234567.0                   $1,235k
 ``percent``   1.083 (a fraction)          108.3%
+``pp``        0.103 (fraction difference) +10.3 pts
 ``ratio``     1.0834                      1.08
 ``int``       14.0                        14
 ``number``    3.14159                     3.1
@@ -34,6 +35,7 @@ __all__ = [
     "format_value",
     "format_money",
     "format_percent",
+    "format_pp",
     "format_ratio",
     "format_count",
     "table_html",
@@ -57,6 +59,14 @@ def format_percent(value: float, *, digits: int = 1) -> str:
     return f"{float(value) * 100:,.{digits}f}%"
 
 
+def format_pp(value: float) -> str:
+    """A difference of two fractions in percentage points, signed: ``0.103`` -> ``+10.3 pts``."""
+    text = f"{abs(float(value)) * 100:,.1f}"
+    if text == "0.0":
+        return "0.0 pts"
+    return f"{'+' if float(value) > 0 else '-'}{text} pts"
+
+
 def format_ratio(value: float, *, digits: int = 2) -> str:
     return f"{float(value):,.{digits}f}"
 
@@ -74,6 +84,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "money": format_money,
     "money_k": lambda v: format_money(v, thousands=True),
     "percent": format_percent,
+    "pp": format_pp,
     "ratio": format_ratio,
     "int": format_count,
     "number": lambda v: f"{float(v):,.1f}",
@@ -81,7 +92,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "date": _format_date,
     "text": str,
 }
-_NUMERIC_FORMATS = {"money", "money_k", "percent", "ratio", "int", "number", "days"}
+_NUMERIC_FORMATS = {"money", "money_k", "percent", "pp", "ratio", "int", "number", "days"}
 
 
 def format_value(value: Any, fmt: str = "text") -> str:

@@ -138,9 +138,13 @@ def window_note(row, period: Period, *, grace_days: int) -> str:
 
 
 def windows_table(book: pd.DataFrame, period: Period, *, grace_days: int) -> ReviewTable:
-    """Accounts whose owned window differs from the full quarter, with what that means for credit."""
+    """Accounts whose owned window differs from the full quarter, with what that means for credit.
+
+    Accounts that share a window and its meaning (a handover of several
+    accounts on one day) are one row listing them, so the sentence is said once.
+    """
     part = book[~book["full_quarter"].astype(bool)] if len(book) else book
-    frame = pd.DataFrame(
+    rows = pd.DataFrame(
         {
             "name": part["name"].astype(str) if len(part) else [],
             "owned_from": part["owned_from"] if len(part) else [],
@@ -148,12 +152,22 @@ def windows_table(book: pd.DataFrame, period: Period, *, grace_days: int) -> Rev
             "note": [window_note(r, period, grace_days=grace_days) for r in part.itertuples(index=False)],
         }
     )
+    if len(rows):
+        grouped = rows.sort_values(["owned_from", "owned_to", "name"], kind="stable").groupby(
+            ["owned_from", "owned_to", "note"], sort=False, dropna=False)
+        frame = pd.DataFrame(
+            [{"accounts": ", ".join(g["name"]), "n": len(g), "owned_from": key[0], "owned_to": key[1], "note": key[2]}
+             for key, g in grouped]
+        )
+    else:
+        frame = pd.DataFrame({"accounts": [], "n": [], "owned_from": [], "owned_to": [], "note": []})
     return ReviewTable(
         frame,
-        ("name", "owned_from", "owned_to", "note"),
-        {"name": "Account", "owned_from": "Owned from", "owned_to": "Owned through", "note": "What the window means"},
-        {"owned_from": "date", "owned_to": "date", "note": "text"},
-        caption="Accounts not owned for the whole quarter",
+        ("accounts", "n", "owned_from", "owned_to", "note"),
+        {"accounts": "Accounts", "n": "Number of accounts", "owned_from": "Owned from", "owned_to": "Owned through",
+         "note": "What the window means"},
+        {"n": "int", "owned_from": "date", "owned_to": "date", "note": "text"},
+        caption="Accounts not owned for the whole quarter (accounts with the same window share a row)",
         empty_note="Every account in this book was owned for the whole quarter.",
     )
 

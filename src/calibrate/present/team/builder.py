@@ -154,6 +154,30 @@ def _fairness(merged: pd.DataFrame, dataset: Dataset, adjusted: pd.DataFrame | N
     return fairness_checks(rated, group_columns=groups, book_difficulty=difficulty)
 
 
+_OUTCOME_WORDS = {"meets_or_better": "rated meets or better", "exceeds": "rated exceeds"}
+
+
+def _attribute_words(column: object) -> str:
+    """``group_gender`` -> ``gender``: the attribute as a person would name it."""
+    text = str(column)
+    return (text[len("group_"):] if text.startswith("group_") else text).replace("_", " ")
+
+
+def _fairness_words(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The fairness tables with words instead of codes (attribute, outcome, yes/no); the numbers untouched."""
+    if table is None:
+        return None
+    out = table.copy()
+    if "column" in out:
+        out["column"] = out["column"].map(_attribute_words)
+    if "outcome" in out:
+        out["outcome"] = out["outcome"].map(lambda o: _OUTCOME_WORDS.get(str(o), str(o).replace("_", " ")))
+    if "below_threshold" in out:
+        out["below_threshold"] = out["below_threshold"].map(
+            lambda b: None if b is None or (isinstance(b, float) and b != b) else ("yes" if bool(b) else "no"))
+    return out
+
+
 def _balance(current: PeriodResult, dataset: Dataset, params: Params, arr) -> tuple[pd.DataFrame, pd.DataFrame]:
     cap = params.capacity
     book = balance_book(dataset, current.period, arr=arr)
@@ -298,8 +322,8 @@ def build_team_report(
         nine_box=grid,
         decisions=decided,
         fairness=fairness,
-        fairness_impact=fairness.impact if fairness is not None else None,
-        fairness_hard_books=fairness.hard_books if fairness is not None else None,
+        fairness_impact=_fairness_words(fairness.impact) if fairness is not None else None,
+        fairness_hard_books=_fairness_words(fairness.hard_books) if fairness is not None else None,
         balance=balance,
         balance_exceptions=balance.loc[balance["status"].ne("within").to_numpy(bool)].reset_index(drop=True),
         moves=moves,

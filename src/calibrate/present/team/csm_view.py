@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ...params import CATEGORIES
+from ..narrative.formatting import fmt_pct
 
 __all__ = ["CATEGORY_LABELS", "TRIGGER_LABELS", "FLAG_LABELS", "csm_rows", "training_needs"]
 
@@ -35,7 +36,7 @@ CATEGORY_LABELS = {
     "ai_productivity": "AI productivity",
 }
 TRIGGER_LABELS = {
-    "health_decline": ("account health declines", "accounts whose health fell week after week"),
+    "health_decline": ("account health declines", "accounts owned in the quarter had health falling week after week"),
     "book_health_decline": ("book health trend", "weeks the book's average health kept falling"),
     "nps_decline": ("customer sentiment", "weeks NPS kept falling"),
     "sla_breach": ("ticket response times", "weeks with too many replies outside SLA"),
@@ -69,7 +70,7 @@ _PER_ACCOUNT = {"health_decline"}
 def _trigger_counts(triggers: pd.DataFrame | None, scores: pd.DataFrame) -> pd.DataFrame:
     """``csm_id``, ``trigger``, ``n``, ``team_mean`` (of n, zeros included) and ``excess`` for negative
     triggers; the CSM's largest excess first."""
-    columns = ["csm_id", "trigger", "n", "team_mean", "excess"]
+    columns = ["csm_id", "trigger", "n", "book_size", "rate", "team_mean", "excess"]
     if triggers is None or triggers.empty or "polarity" not in triggers:
         return pd.DataFrame(columns=columns)
     neg = triggers.loc[triggers["polarity"].astype("string").eq("negative").fillna(False).to_numpy(bool)]
@@ -79,10 +80,11 @@ def _trigger_counts(triggers: pd.DataFrame | None, scores: pd.DataFrame) -> pd.D
     counts = counts.loc[counts["csm_id"].isin(ids)]
     per_account = counts["trigger"].isin(_PER_ACCOUNT).to_numpy()
     rate = np.where(per_account, counts["n"] / counts["csm_id"].map(size).fillna(1).to_numpy(), counts["n"])
-    counts = counts.assign(rate=rate)
-    total = counts.groupby("trigger")["rate"].sum() / max(len(ids), 1)
-    raw_total = counts.groupby("trigger")["n"].sum() / max(len(ids), 1)
-    counts = counts.assign(team_mean=counts["trigger"].map(raw_total), excess=counts["rate"] / counts["trigger"].map(total))
+    counts = counts.assign(rate=rate, book_size=counts["csm_id"].map(size).to_numpy())
+    # The team mean of the same quantity the excess compares: a share of the book for per-account
+    # triggers, a count for the others (every CSM counted, zeros included).
+    mean = counts.groupby("trigger")["rate"].sum() / max(len(ids), 1)
+    counts = counts.assign(team_mean=counts["trigger"].map(mean), excess=counts["rate"] / counts["trigger"].map(mean))
     counts = counts.sort_values(["csm_id", "excess", "trigger"], ascending=[True, False, True], kind="stable")
     return counts[columns].reset_index(drop=True)
 
@@ -129,7 +131,13 @@ def csm_rows(
         if csm in top_trigger.index:
             trig, n = top_trigger.loc[csm, "trigger"], int(top_trigger.loc[csm, "n"])
             label, unit = TRIGGER_LABELS.get(trig, (trig.replace("_", " "), "times raised"))
-            focus.append(f"{label} ({n} {unit}; team average {top_trigger.loc[csm, 'team_mean']:.1f})")
+            mean = float(top_trigger.loc[csm, "team_mean"])
+            if trig in _PER_ACCOUNT:
+                size = int(top_trigger.loc[csm, "book_size"])
+                share = float(top_trigger.loc[csm, "rate"])
+                focus.append(f"{label} ({n} of {size} {unit}, {fmt_pct(share)}; team average {fmt_pct(mean)})")
+            else:
+                focus.append(f"{label} ({n} {unit}; team average {mean:.1f})")
             area = label
         if weakest[i] is not None and lo[i] < meets_cut:
             focus.append(f"{CATEGORY_LABELS[weakest[i]]} (score {lo[i]:.0f} / 100)")
