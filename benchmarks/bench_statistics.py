@@ -26,14 +26,14 @@ import argparse
 import time
 from pathlib import Path
 
-from calibrate.models.simulate import auc_coverage, efron_morris, four_fifths_at_exact, funnel_false_flags, rank_null
+from calibrate.models.simulate import auc_coverage, efron_morris, four_fifths_at_exact, funnel_false_flags, rank_null, score_shrinkage
 
 from runlog import append_run  # benchmarks/runlog.py (this folder)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "bench_statistics.jsonl"
 FIXTURE = HERE.parent / "tests" / "fixtures" / "efron_morris_1975.csv"
-SECTIONS = ("funnel", "ranks", "auc", "four_fifths", "efron_morris")
+SECTIONS = ("funnel", "ranks", "auc", "four_fifths", "efron_morris", "score_shrinkage")
 
 
 def _pct(x: float) -> str:
@@ -61,6 +61,8 @@ def main() -> None:
         _four_fifths(record)
     if "efron_morris" in run:
         _efron_morris(record)
+    if "score_shrinkage" in run:
+        _score_shrinkage(min(reps, 300), record)
     record["seconds"] = round(time.perf_counter() - start, 1)
     print(f"\n{record['seconds']:.0f} s in all.")
     append_run(RESULTS, record)
@@ -116,6 +118,17 @@ def _efron_morris(record: dict) -> None:
     print(f"  normal EB             {em['sse_normal']:.4f}  ({em['reduction_normal']:.2f}x; {em['share_of_js_normal']:.1%})")
     print(f"  fixed prior of 8      {em['sse_fixed_8']:.4f}  ({em['reduction_fixed_8']:.2f}x; the earlier method)")
     record["efron_morris"] = em
+
+
+def _score_shrinkage(reps: int, record: dict) -> None:
+    print(f"\nCategory-score shrinkage, estimated k against the default k = 8 ({reps} teams per row; books of 3-80 accounts):")
+    print("  (mean squared error per CSM; 'est/fixed' below 1 means the estimate helped; 'true k' is the best any k can do)")
+    table = score_shrinkage(reps)
+    print(f"  {'CSMs':>5}{'true k':>8}{'raw':>9}{'fixed 8':>9}{'estimated':>11}{'true k':>9}{'est/fixed':>11}{'± SE':>8}{'median k':>10}")
+    for r in table.itertuples(index=False):
+        print(f"  {r.n_csms:>5}{r.k_true:>8.0f}{r.mse_raw:>9.1f}{r.mse_fixed:>9.1f}{r.mse_estimated:>11.1f}{r.mse_true_k:>9.1f}"
+              f"{r.estimated_over_fixed:>11.2f}{r.ratio_mc_se:>8.2f}{r.median_k:>10.1f}")
+    record["score_shrinkage"] = table.to_dict("records")
 
 
 if __name__ == "__main__":

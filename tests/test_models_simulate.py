@@ -69,3 +69,34 @@ def test_no_sure_top_quartile_under_the_null_and_no_certainty_for_small_books():
     assert got["p_top_ge_95"] <= 0.01 + 3 * binomial_se(0.01, n)
     assert got["small_books_at_0_or_1"] == 0.0
     assert np.isfinite(got["too_few_to_rank"])
+
+
+def test_estimated_score_shrinkage_helps_when_the_default_is_wrong_and_costs_little_when_it_is_right():
+    """Category scores shrunk with k estimated from the team (scoring.cohorts.score_prior_strength).
+
+    The bench prints 300 teams per row (MC SE of the ratio about 0.01); here 80 teams at a fixed seed, with
+    tolerances of about four of those standard errors.
+    """
+    from calibrate.models.simulate import score_shrinkage
+
+    table = score_shrinkage(80, team_sizes=(10, 200), true_k=(8.0, 100.0), seed=3).set_index(["n_csms", "k_true"])
+    ratio = table["estimated_over_fixed"]
+    assert ratio[(200, 100.0)] < 0.6          # a large team whose books are noisier than the default assumes
+    assert ratio[(10, 100.0)] < 1.0           # even ten CSMs gain a little
+    assert ratio[(200, 8.0)] < 1.08           # the default is exactly right: the estimate costs a few percent at most
+    assert ratio[(10, 8.0)] < 1.08
+    assert abs(table.loc[(10, 8.0), "median_k"] - 8.0) < 2.0  # a small team stays near the documented default
+    assert (table["mse_estimated"] < table["mse_raw"]).all()
+
+
+def test_score_prior_strength_falls_back_with_too_few_books_and_when_shrinkage_is_off():
+    import numpy as np
+
+    from calibrate.scoring.cohorts import score_prior_strength
+
+    few = score_prior_strength([50.0, 60.0, 70.0], [10, 20, 30], ["a"] * 3, default_k=8.0)
+    assert (few.source, few.strength) == ("default", 8.0)
+    off = score_prior_strength(np.linspace(40, 80, 30), np.arange(3, 33), ["a"] * 30, default_k=0.0)
+    assert (off.source, off.strength) == ("default", 0.0)
+    est = score_prior_strength(np.linspace(40, 80, 30), np.arange(3, 33), ["a"] * 30, default_k=8.0)
+    assert est.source == "estimated" and est.strength > 0

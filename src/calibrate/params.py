@@ -178,6 +178,7 @@ class ScoringParams:
     min_cohort_size: int = 5
     small_book_accounts: int = 8
     shrinkage_k: float = 8.0
+    shrinkage: str = "estimated"
     target_distribution_exceeds: float = 0.20
     target_distribution_meets: float = 0.70
     target_distribution_needs_development: float = 0.10
@@ -509,6 +510,9 @@ def _check_values(p: Params) -> None:
         fail("scoring.min_cohort_size", ">= 1", p.scoring.min_cohort_size)
     if p.scoring.shrinkage_k < 0:
         fail("scoring.shrinkage_k", ">= 0 (0 turns shrinkage off)", p.scoring.shrinkage_k)
+    if p.scoring.shrinkage not in ("estimated", "fixed"):
+        fail("scoring.shrinkage", "'estimated' (k per category from the team's books) or 'fixed' (k = shrinkage_k)",
+             p.scoring.shrinkage)
     if p.scoring.small_book_accounts < 1:
         fail("scoring.small_book_accounts", ">= 1", p.scoring.small_book_accounts)
     dist = (

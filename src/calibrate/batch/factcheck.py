@@ -434,7 +434,7 @@ def check_team_statistics(page_html: str, stats_rows: Iterable[Mapping[str, Any]
     range, the median rank's range and P(top quartile).
     """
     page = read_page(page_html)
-    id_by_name = {str(r.get("name")): str(r.get("csm_id")) for r in scores_rows}
+    id_by_name = {" ".join(str(r.get("name")).split()): str(r.get("csm_id")) for r in scores_rows}
     stats = {str(r.get("csm_id")): r for r in stats_rows}
     out: list[Mismatch] = []
 
@@ -638,7 +638,7 @@ def check_index_page(page_html: str, scores_rows: Iterable[Mapping[str, Any]], s
     """
     page = read_page(page_html)
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)\b.*?</\1>", " ", page_html, flags=re.S))).split())
-    scored = {str(r.get("csm_id")): str(r.get("name")) for r in scores_rows}
+    scored = {str(r.get("csm_id")): " ".join(str(r.get("name")).split()) for r in scores_rows}  # as a page shows it
     statuses = list(statuses)
     out: list[Mismatch] = []
     reviews = next((t for t in page.tables if t.header[:2] == ["CSM", "CSM id"]), None)

@@ -48,7 +48,7 @@ from ..metrics.health import health_as_of
 from ..params import Targets
 from ..periods import Period
 from ..scoring.categories import METRIC_SCALES, metric_score
-from ..scoring.cohorts import TEAM_COHORT
+from ..scoring.cohorts import TEAM_COHORT, category_shrink_weights
 from .expected import ACCOUNT_WINDOW_COLUMNS
 from .ranks import Rescore
 
@@ -253,18 +253,19 @@ def book_rescorers(categories: pd.DataFrame, *, targets: Targets) -> dict[str, R
     """
     m_ret = _cohort_means(categories, "raw_score_retention").to_numpy(dtype=float)
     m_exp = _cohort_means(categories, "raw_score_expansion").to_numpy(dtype=float)
-    weights = pd.to_numeric(categories["shrink_weight"], errors="coerce").fillna(1.0).to_numpy(dtype=float)
+    w_ret = category_shrink_weights(categories, "retention").to_numpy(dtype=float)
+    w_exp = category_shrink_weights(categories, "expansion").to_numpy(dtype=float)
     out: dict[str, Rescore] = {}
-    for csm, w, mr, me in zip(categories["csm_id"].astype(str), weights, m_ret, m_exp):
-        out[csm] = _shrunk_rescore(targets, float(w), float(mr), float(me))
+    for csm, wr, we, mr, me in zip(categories["csm_id"].astype(str), w_ret, w_exp, m_ret, m_exp):
+        out[csm] = _shrunk_rescore(targets, float(wr), float(we), float(mr), float(me))
     return out
 
 
-def _shrunk_rescore(targets: Targets, w: float, m_ret: float, m_exp: float) -> Rescore:
+def _shrunk_rescore(targets: Targets, w_ret: float, w_exp: float, m_ret: float, m_exp: float) -> Rescore:
     def shrunk(nrr, grr, logo_churn, expansion_rate):
         ret, exp = rescore(nrr, grr, logo_churn, expansion_rate, targets=targets)
-        ret = ret if np.isnan(m_ret) else m_ret + w * (ret - m_ret)
-        exp = exp if np.isnan(m_exp) else m_exp + w * (exp - m_exp)
+        ret = ret if np.isnan(m_ret) else m_ret + w_ret * (ret - m_ret)
+        exp = exp if np.isnan(m_exp) else m_exp + w_exp * (exp - m_exp)
         return ret, exp
 
     return shrunk

@@ -42,7 +42,7 @@ from ..dataset import Dataset
 from ..metrics.satisfaction import responses_in_period
 from ..params import Params
 from ..scoring.categories import CATEGORY_METRICS, METRIC_SCALES, metric_score, override_band_distance
-from ..scoring.cohorts import TEAM_COHORT
+from ..scoring.cohorts import TEAM_COHORT, category_shrink_weights
 
 __all__ = ["category_draws", "RESAMPLED_HERE"]
 
@@ -169,7 +169,7 @@ def category_draws(result, dataset: Dataset, params: Params, *, n_boot: int, see
     moves = (pd.to_numeric(w["e_arr"], errors="coerce").fillna(0) - pd.to_numeric(w["s_arr"], errors="coerce").fillna(0))
     movement = {k: v.to_numpy(float) for k, v in moves.groupby(w["csm_id"].astype(str).to_numpy(), sort=True)}
     cohort = cats["cohort"].astype(str)
-    weights = pd.to_numeric(cats["shrink_weight"], errors="coerce").fillna(1.0)
+    weights = {category: category_shrink_weights(cats, category) for category in RESAMPLED_HERE}
     # The cohort mean of each category's reported raw scores, as scoring shrinks toward it (the team's for pooled CSMs).
     means: dict[str, dict[str, float]] = {}
     for category in RESAMPLED_HERE:
@@ -181,7 +181,6 @@ def category_draws(result, dataset: Dataset, params: Params, *, n_boot: int, see
     out: dict[str, dict[str, np.ndarray]] = {}
     for csm in sorted(cats.index):
         drawn = _metric_draws(csm, rows.get(csm, {}), health, responses, movement.get(csm, np.empty(0)), params, rng, n_boot)
-        weight = float(weights[csm])
         per: dict[str, np.ndarray] = {}
         for category in RESAMPLED_HERE:
             parts = []
@@ -192,6 +191,7 @@ def category_draws(result, dataset: Dataset, params: Params, *, n_boot: int, see
             count = (~np.isnan(block)).sum(axis=0)
             raw = np.where(count > 0, np.nansum(block, axis=0) / np.maximum(count, 1), np.nan)
             mean = float(means[category].get(cohort[csm], np.nan))
+            weight = float(weights[category][csm])
             per[category] = raw if np.isnan(mean) else mean + weight * (raw - mean)
         out[csm] = per
     return out

@@ -6,12 +6,14 @@
 * **Shrinkage**: each category score moves toward its cohort's mean,
   ``shrunk = m_c + w * (raw - m_c)`` with ``w = n / (n + k)``, ``n`` the
   number of accounts behind the CSM's numbers (``book_size``: accounts owned
-  or attributed in P) and ``k = shrinkage_k`` (params, default 8: a book of 8
-  accounts keeps half its distance from the mean, 40 accounts keep 83%). The
-  cohort mean ``m_c`` is the plain mean of raw scores in the cohort. This is
-  the normal-normal empirical-Bayes posterior mean when an account's noise
-  variance is ``k`` times the between-CSM variance; k is a documented default,
-  not estimated, so the same book gets the same weight every quarter.
+  or attributed in P) and ``k`` the category's prior strength in accounts (a
+  book of k accounts keeps half its distance from the mean). The cohort mean
+  ``m_c`` is the plain mean of raw scores in the cohort. This is the
+  normal-normal empirical-Bayes posterior mean when one account's noise
+  variance is ``k`` times the between-CSM variance. ``k`` is estimated per
+  category from the team's scores by ``score_prior_strength`` (penalised
+  REML centred on ``shrinkage_k``, params, default 8); with
+  ``scoring.shrinkage: fixed`` it is ``shrinkage_k`` for every category.
 * **Per-metric empirical Bayes** (``beta_binomial_prior`` / ``shrink_rate``
   for rates such as churn, ``normal_prior`` / ``shrink_normal`` for ratios
   such as NRR): the prior is estimated from the team's books, so its
@@ -24,6 +26,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -34,6 +37,10 @@ __all__ = [
     "Prior",
     "assign_cohorts",
     "shrink_to_cohort",
+    "cohort_means",
+    "score_prior_strength",
+    "category_shrink_weights",
+    "SCORE_PRIOR_LOG_SD",
     "shrinkage_weight",
     "beta_binomial_prior",
     "shrink_rate",
@@ -62,20 +69,29 @@ def shrinkage_weight(n, *, k: float) -> np.ndarray:
     return n / (n + k)
 
 
-def shrink_to_cohort(raw: pd.DataFrame, cohorts: pd.DataFrame, book_size, *, k: float) -> pd.DataFrame:
-    """Shrink every column of ``raw`` toward its cohort mean (module docstring).
-
-    ``raw`` and ``cohorts`` share an index; NaN scores stay NaN and do not
-    count in the cohort mean. Pooled CSMs' mean is the whole team's.
-    """
+def cohort_means(raw: pd.DataFrame, cohorts: pd.DataFrame) -> np.ndarray:
+    """Each row's cohort mean of every column of ``raw`` (plain mean of non-NaN values; the team's for pooled rows)."""
     values = raw.to_numpy(dtype=float)
-    weight = shrinkage_weight(book_size, k=k)[:, None]
     means = np.tile(_column_means(values), (len(values), 1))
     labels = cohorts["cohort"].to_numpy(dtype=object)
     for label in pd.unique(labels):
         if label != TEAM_COHORT:
             rows = labels == label
             means[rows] = _column_means(values[rows])
+    return means
+
+
+def shrink_to_cohort(raw: pd.DataFrame, cohorts: pd.DataFrame, book_size, *, k) -> pd.DataFrame:
+    """Shrink every column of ``raw`` toward its cohort mean (module docstring).
+
+    ``k`` is one prior strength for every column or a mapping ``column ->
+    strength``. ``raw`` and ``cohorts`` share an index; NaN scores stay NaN
+    and do not count in the cohort mean. Pooled CSMs' mean is the whole team's.
+    """
+    values = raw.to_numpy(dtype=float)
+    strengths = [float(k[c]) if isinstance(k, Mapping) else float(k) for c in raw.columns]
+    weight = np.column_stack([shrinkage_weight(book_size, k=s) for s in strengths]) if strengths else np.ones_like(values)
+    means = cohort_means(raw, cohorts)
     shrunk = np.where(np.isnan(means), values, means + weight * (values - means))
     return pd.DataFrame(shrunk, index=raw.index, columns=raw.columns)
 
@@ -204,3 +220,77 @@ def shrink_normal(values, variances, prior: Prior, *, unit_variance: float) -> n
     with np.errstate(invalid="ignore", divide="ignore"):
         weight = np.where(np.isfinite(v) & (v >= 0), tau2 / (tau2 + v), 0.0)
     return np.where(np.isnan(y), prior.mean, prior.mean + weight * (y - prior.mean))
+
+
+#: Spread of the hyperprior on log k in ``score_prior_strength``: one log unit (a factor of e either way).
+SCORE_PRIOR_LOG_SD = 1.0
+_K_GRID = np.geomspace(0.25, 5000.0, 161)
+
+
+def score_prior_strength(values, book_size, cohort_labels, *, default_k: float,
+                         min_books: int = MIN_BOOKS_FOR_PRIOR, log_sd: float = SCORE_PRIOR_LOG_SD) -> Prior:
+    """Prior strength ``k`` (accounts) of one category score, estimated from the team's books.
+
+    Model: a CSM's raw score is ``y_i = θ_i + e_i`` with ``θ_i ~ N(μ_c, τ²)``
+    around the cohort's centre and ``Var(e_i) = σ²/n_i`` for a book of ``n_i``
+    accounts, so ``Var(y_i) = τ² (1 + k/n_i)`` with ``k = σ²/τ²``. For each
+    ``k`` on a log grid the REML profile likelihood is maximised over τ² and
+    the cohort centres in closed form (weights ``1/(1 + k/n_i)``), and ``k`` is
+    the maximiser of that likelihood times a log-normal hyperprior centred on
+    ``default_k`` with ``log_sd`` (a penalised likelihood that keeps the
+    estimate off the τ² = 0 boundary, as in Chung, Rabe-Hesketh, Dorie, Gelman
+    and Liu (2013), "A nondegenerate penalized likelihood estimator for
+    variance parameters in multilevel models", Psychometrika 78, 685-709).
+    Books separate σ² from τ² only through their different sizes, so a small
+    team stays near ``default_k`` and a large one moves to what its books show
+    (``benchmarks/bench_statistics.py`` prints the squared-error gain).
+
+    ``source``: ``"estimated"``; ``"default"`` with fewer than ``min_books``
+    books with a score and an account, or ``default_k <= 0`` (shrinkage off).
+    """
+    y = np.asarray(values, dtype=float)
+    n = np.asarray(book_size, dtype=float)
+    labels = np.asarray(cohort_labels, dtype=object)
+    keep = np.isfinite(y) & np.isfinite(n) & (n > 0)
+    y, n, labels = y[keep], n[keep], labels[keep]
+    books, accounts = len(y), float(n.sum())
+    groups = [labels == g for g in pd.unique(labels)]
+    dof = books - len(groups)
+    if default_k <= 0 or books < min_books or dof < 2:
+        return Prior(float(np.mean(y)) if books else float("nan"), float(max(default_k, 0.0)), "default", books, accounts)
+    best_k, best = float(default_k), -np.inf
+    for k in _K_GRID:
+        w = 1.0 / (1.0 + k / n)
+        resid = np.empty_like(y)
+        log_info = 0.0
+        for rows in groups:
+            centre = np.sum(w[rows] * y[rows]) / np.sum(w[rows])
+            resid[rows] = y[rows] - centre
+            log_info += np.log(np.sum(w[rows]))
+        tau2 = float(np.sum(w * resid**2)) / dof
+        if not tau2 > 0:
+            continue
+        loglik = -0.5 * (np.sum(np.log(tau2 / w)) + dof) - 0.5 * (log_info - len(groups) * np.log(tau2))
+        penalised = loglik - 0.5 * ((np.log(k) - np.log(default_k)) / log_sd) ** 2
+        if penalised > best:
+            best_k, best = float(k), penalised
+    if not np.isfinite(best):
+        return Prior(float(np.mean(y)), float(default_k), "default", books, accounts)
+    return Prior(float(np.mean(y)), best_k, "estimated", books, accounts)
+
+
+def category_shrink_weights(categories: pd.DataFrame, category: str) -> pd.Series:
+    """The own-data weight ``n/(n + k)`` scoring gave each CSM's ``category`` score (index as ``categories``).
+
+    Read from ``shrink_strength_<category>`` and ``book_size``; a table
+    without per-category strengths falls back to its ``shrink_weight``; 1
+    (no shrinkage) where neither is known.
+    """
+    column = f"shrink_strength_{category}"
+    if column in categories and "book_size" in categories:
+        k = pd.to_numeric(categories[column], errors="coerce").to_numpy(float)
+        n = pd.to_numeric(categories["book_size"], errors="coerce").to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(k > 0, n / (n + k), 1.0)
+        return pd.Series(w, index=categories.index).fillna(1.0)
+    return pd.to_numeric(categories["shrink_weight"], errors="coerce").fillna(1.0)

@@ -163,6 +163,7 @@ def compute_period(dataset: Dataset, params: Params, period: Period | str | None
         min_cohort_size=sp.min_cohort_size,
         small_book_accounts=sp.small_book_accounts,
         shrinkage_k=sp.shrinkage_k,
+        shrinkage=sp.shrinkage,
     )
     weighted = apply_weights(categories, sp.weights, rating_cuts=sp.rating_cuts, tier_cuts=sp.tier_cuts)
     found = (
@@ -215,6 +216,10 @@ def scores_table(metrics: pd.DataFrame, categories: pd.DataFrame, weighted: pd.D
         table[column] = cats[column].to_numpy()
     for category in CATEGORIES:
         table[f"raw_score_{category}"] = cats[f"raw_score_{category}"].to_numpy()
+    for category in CATEGORIES:
+        for column in (f"shrink_strength_{category}", f"shrink_source_{category}"):
+            if column in cats:
+                table[column] = cats[column].to_numpy()
     for column in ("overall_score", "rating", "tier", "rank", "weight_shared_out", "missing_categories"):
         table[column] = wt[column].to_numpy()
     flags = np.column_stack([table[f].fillna(False).to_numpy(bool) for f in FLAG_NAMES])

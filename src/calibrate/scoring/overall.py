@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import ParamsError
 from ..params import CATEGORIES, RatingCuts, Targets, TierCuts, Weights
 from .categories import category_scores, metric_scores
-from .cohorts import assign_cohorts, shrink_to_cohort, shrinkage_weight
+from .cohorts import Prior, assign_cohorts, score_prior_strength, shrink_to_cohort, shrinkage_weight
 
 __all__ = ["category_table", "apply_weights", "rate", "tier", "SCORE_COLUMNS"]
 
@@ -45,6 +45,7 @@ def category_table(
     min_cohort_size: int,
     small_book_accounts: int,
     shrinkage_k: float,
+    shrinkage: str = "estimated",
 ) -> pd.DataFrame:
     """Category scores per CSM, shrunk toward the peer cohort (see ``cohorts``).
 
@@ -60,7 +61,11 @@ def category_table(
     DataFrame, one row per CSM in the order of ``metrics``: ``csm_id``,
     ``segment``, ``cohort``, ``cohort_pooled``, ``cohort_size``,
     ``n_accounts``, ``book_size``, ``small_book`` (``n_accounts <
-    small_book_accounts``), ``shrink_weight``, ``raw_score_<category>``,
+    small_book_accounts``), ``shrink_weight`` (the own-data weight ``n/(n+k)``
+    averaged over the categories with a score), ``shrink_strength_<category>``
+    (k in accounts: estimated from the team by ``score_prior_strength`` with
+    ``shrinkage="estimated"``, else ``shrinkage_k``), ``shrink_source_<category>``
+    (``estimated`` or ``default``), ``raw_score_<category>``,
     ``score_<category>`` (after shrinkage), ``missing_categories``
     (``;``-separated) and ``metric_score_<metric>`` for every scored metric.
     """
@@ -69,13 +74,28 @@ def category_table(
     raw = category_scores(per_metric)
     cohorts = assign_cohorts(frame["segment"], min_cohort_size=min_cohort_size)
     book_size = frame["book_size"].to_numpy(float) if "book_size" in frame else frame["n_accounts"].to_numpy(float)
-    shrunk = shrink_to_cohort(raw, cohorts, book_size, k=shrinkage_k)
+    if shrinkage not in ("estimated", "fixed"):
+        raise ValueError(f"shrinkage must be 'estimated' or 'fixed', not {shrinkage!r}")
+    priors = {
+        category: (score_prior_strength(raw[category], book_size, cohorts["cohort"], default_k=shrinkage_k)
+                   if shrinkage == "estimated" else Prior(float("nan"), float(shrinkage_k), "default", 0, 0.0))
+        for category in CATEGORIES
+    }
+    strengths = {category: prior.strength for category, prior in priors.items()}
+    shrunk = shrink_to_cohort(raw, cohorts, book_size, k=strengths)
     out = pd.DataFrame({"csm_id": frame["csm_id"].astype("string"), "segment": frame["segment"].astype("string")})
     out = out.join(cohorts)
     out["n_accounts"] = frame["n_accounts"].to_numpy()
     out["book_size"] = book_size
     out["small_book"] = (frame["n_accounts"].fillna(0) < small_book_accounts).to_numpy(bool)
-    out["shrink_weight"] = shrinkage_weight(book_size, k=shrinkage_k)
+    weights = np.column_stack([shrinkage_weight(book_size, k=strengths[c]) for c in CATEGORIES])
+    scored = ~np.isnan(raw[list(CATEGORIES)].to_numpy(float))
+    with np.errstate(invalid="ignore"):
+        mean_weight = np.where(scored, weights, 0.0).sum(axis=1) / scored.sum(axis=1)
+    out["shrink_weight"] = np.where(scored.any(axis=1), mean_weight, shrinkage_weight(book_size, k=shrinkage_k))
+    for category in CATEGORIES:
+        out[f"shrink_strength_{category}"] = strengths[category]
+        out[f"shrink_source_{category}"] = priors[category].source
     for category in CATEGORIES:
         out[f"raw_score_{category}"] = raw[category].to_numpy()
     for category in CATEGORIES:

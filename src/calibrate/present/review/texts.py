@@ -180,7 +180,7 @@ def cohort_notes(
         notes.append(
             (
                 "info",
-                f"Small book: category scores are drawn toward the cohort mean before rating (own data weighs {format_measure(shrink_weight, 'percent')}).",
+                f"Small book: category scores are drawn toward the cohort mean before rating (its own data weighs {format_measure(shrink_weight, 'percent')} on average over the categories).",
             )
         )
     if missing_categories:

@@ -295,7 +295,7 @@ def build_team_report(
         "glance": text.glance_note(glance, current.period.label, prev.period.label if prev is not None else None),
         "distribution": text.distribution_note(rating_check, final_check, tier_check),
         "expected": text.expected_note(adjusted, fit, statistics.priors),
-        "ranks": text.ranks_note(ranks, ranks_error),
+        "ranks": text.ranks_note(ranks, ranks_error, current.scores, params.scoring.shrinkage_k),
         "ratings": text.ratings_note(merged, dataset.has("manager_ratings")),
         "nine_box": text.nine_box_note(grid),
         "decisions": text.decisions_note(decisions, params),

@@ -154,7 +154,35 @@ def expected_note(adjusted: pd.DataFrame | None, fit: dict[str, Any], priors: pd
     )
 
 
-def ranks_note(ranks: pd.DataFrame | None, error: str | None) -> str:
+def score_shrinkage_sentence(scores: pd.DataFrame, default_k: float) -> str:
+    """How far each category score leans on the cohort, in words, from scores.csv's ``shrink_strength_<category>``."""
+    from ...params import CATEGORIES
+    from .csm_view import CATEGORY_LABELS
+
+    estimated, default = [], []
+    for category in CATEGORIES:
+        strength = f"shrink_strength_{category}"
+        if strength not in scores or scores[strength].isna().all():
+            continue
+        k = float(scores[strength].iloc[0])
+        source = str(scores.get(f"shrink_source_{category}", pd.Series(["default"])).iloc[0])
+        (estimated if source == "estimated" else default).append((CATEGORY_LABELS.get(category, category), k))
+    if not estimated and not default:
+        return ""
+    parts = []
+    if estimated:
+        parts.append("how many accounts a book needs before its own score counts for half, estimated from this "
+                     "quarter's books (a small team stays close to the default of "
+                     f"{default_k:g}), is "
+                     + ", ".join(f"{label} {k:,.0f}" for label, k in estimated))
+    if default:
+        parts.append("for " + ", ".join(label for label, _ in default)
+                     + f" too few books had a score to estimate it, so the default of {default_k:g} accounts was used")
+    return "Category scores are drawn toward the cohort's average before ranking: " + "; ".join(parts) + ". "
+
+
+def ranks_note(ranks: pd.DataFrame | None, error: str | None, scores: pd.DataFrame | None = None,
+               default_k: float = 8.0) -> str:
     if ranks is None:
         return f"Rank intervals could not be computed: {error}"
     ranked = ranks.loc[ranks["median_rank"].notna()]
@@ -164,7 +192,8 @@ def ranks_note(ranks: pd.DataFrame | None, error: str | None) -> str:
     unrankable = int(ranked["rank_note"].eq("too few accounts to rank").sum()) if "rank_note" in ranked else 0
     too_few = (f"For {unrankable} of {len(ranked)} CSMs that range covers more than half the team: too few accounts to rank. "
                if unrankable else "")
-    return (
+    shrinkage = score_shrinkage_sentence(scores, default_k) if scores is not None else ""
+    return shrinkage + (
         "Every input of each score was resampled 1,000 times at the level it was measured (accounts, activities, survey "
         "responses, tickets, drafts) and every CSM re-scored as the report scores them; ranks then allow for how much of the "
         f"spread between CSMs is noise. The median CSM's 95% rank range spans {wide:.0f} places out of {len(ranked)}. {too_few}"
