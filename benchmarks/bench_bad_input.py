@@ -46,8 +46,10 @@ def _folder(base: Path, rows: int, *, bad: bool) -> Path:
     health = pd.read_csv(folder / "health.csv", dtype=str)
     reps = int(np.ceil(rows / len(health)))
     big = pd.concat([health] * reps, ignore_index=True).iloc[:rows]
-    # distinct dates per copy so the key (account_id, date) stays unique
-    dates = pd.to_datetime(big["date"]) - pd.to_timedelta(np.repeat(np.arange(reps) * 7 * 1000, len(health))[:rows], unit="D")
+    # Each copy moved back by more than the sample's span (two years of weekly rows), so the key
+    # (account_id, date) stays unique and every date stays a real one (68 copies reach back to about 1890).
+    span = (pd.to_datetime(health["date"]).max() - pd.to_datetime(health["date"]).min()).days + 7
+    dates = pd.to_datetime(big["date"]) - pd.to_timedelta(np.repeat(np.arange(reps) * span, len(health))[:rows], unit="D")
     big["date"] = dates.dt.strftime("%Y-%m-%d")
     if bad:
         big.loc[len(big) - 1, "score"] = "very healthy"
@@ -69,7 +71,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         good, bad = _folder(base, args.rows, bad=False), _folder(base, args.rows, bad=True)
-        code_g, sec_g, rss_g, _ = _validate(good)
+        code_g, sec_g, rss_g, err_g = _validate(good)
+        if code_g != 0:
+            raise SystemExit(f"The valid file was refused, so there is no baseline to compare with:\n{err_g[-2000:]}")
         code_b, sec_b, rss_b, err = _validate(bad)
     named = f"health.csv row {args.rows + 1}, column score" in err
     print(f"health rows: {args.rows:,}")
