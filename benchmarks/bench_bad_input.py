@@ -1,4 +1,4 @@
-"""Benchmark: a 2-million-row health file whose last row is bad is refused in bounded time and memory.
+"""Benchmark: a 2-million-row health file whose last row is bad (or whose every date is impossible) is refused in bounded time and memory.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_bad_input.py [--rows 2000000]
 
@@ -40,8 +40,8 @@ print("RESULT", code, round(seconds, 2), resource.getrusage(resource.RUSAGE_SELF
 """
 
 
-def _folder(base: Path, rows: int, *, bad: bool) -> Path:
-    folder = base / ("bad" if bad else "good")
+def _folder(base: Path, rows: int, *, bad: bool, every_date_impossible: bool = False) -> Path:
+    folder = base / ("dates" if every_date_impossible else "bad" if bad else "good")
     shutil.copytree(ROOT / "data" / "sample", folder)
     health = pd.read_csv(folder / "health.csv", dtype=str)
     reps = int(np.ceil(rows / len(health)))
@@ -53,6 +53,8 @@ def _folder(base: Path, rows: int, *, bad: bool) -> Path:
     big["date"] = dates.dt.strftime("%Y-%m-%d")
     if bad:
         big.loc[len(big) - 1, "score"] = "very healthy"
+    if every_date_impossible:  # well-formed dates no timestamp holds: each must be named without a cast per cell
+        big["date"] = "0100-" + big["date"].str[5:]
     big.to_csv(folder / "health.csv", index=False)
     return folder
 
@@ -75,14 +77,16 @@ def main() -> None:
         if code_g != 0:
             raise SystemExit(f"The valid file was refused, so there is no baseline to compare with:\n{err_g[-2000:]}")
         code_b, sec_b, rss_b, err = _validate(bad)
+        code_d, sec_d, rss_d, _ = _validate(_folder(base, args.rows, bad=False, every_date_impossible=True))
     named = f"health.csv row {args.rows + 1}, column score" in err
     print(f"health rows: {args.rows:,}")
     print(f"  valid file:            exit {code_g}, {sec_g:6.1f} s, peak {rss_g:,} MB")
     print(f"  bad last row:          exit {code_b}, {sec_b:6.1f} s, peak {rss_b:,} MB")
+    print(f"  every date impossible: exit {code_d}, {sec_d:6.1f} s, peak {rss_d:,} MB")
     print(f"  ratio bad / valid:     {sec_b / max(sec_g, 1e-9):.2f}x time, {rss_b / max(rss_g, 1):.2f}x memory")
     print(f"  named the row and column: {named}")
     append_run(RESULTS, {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": args.rows, "valid_s": sec_g, "bad_s": sec_b,
-                         "valid_mb": rss_g, "bad_mb": rss_b, "exit_bad": code_b, "named": named})
+                         "valid_mb": rss_g, "bad_mb": rss_b, "all_dates_bad_s": sec_d, "all_dates_bad_mb": rss_d, "exit_bad": code_b, "named": named})
 
 
 if __name__ == "__main__":

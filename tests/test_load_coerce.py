@@ -72,3 +72,22 @@ def test_key_codes_identify_rows_and_mark_missing_parts():
     assert codes[3] == -1
     assert codes[0] == codes[4]
     assert len({codes[0], codes[1], codes[2]}) == 3
+
+
+def test_dates_that_do_not_exist_are_named_as_such_and_found_in_one_pass():
+    cells = ["2026-01-31", "2026-02-29", "2024-02-29", "1900-02-29", "2000-02-29", "0100-01-01", "1677-12-31",
+             "2262-01-01", "2026-00-10", "2026-04-31", "1678-01-01"]
+    result = coerce_column(pa.chunked_array([pa.array(cells, type=pa.string())]), Column("x", "date"), money_format="strict")
+    bad = sorted(int(p) for problem in result.problems for p in problem.positions)
+    assert bad == [1, 3, 5, 6, 7, 8, 9]  # 2024 and 2000 are leap years, 1900 is not
+    assert all("exists on the calendar" in problem.expected for problem in result.problems)
+    assert not np.isnat(result.values[[0, 2, 4, 10]]).any()
+
+
+def test_a_column_where_most_dates_are_impossible_is_refused_cell_by_cell():
+    # Half a million well-formed dates that a timestamp cannot hold: each is named, none is cast one at a time.
+    cells = [f"{100 + i % 1500:04d}-01-01" for i in range(500_000)]
+    values, bad = _run(cells, Column("x", "date"))
+    expected = [i for i in range(500_000) if 100 + i % 1500 < 1678]
+    assert bad == expected
+    assert np.isnat(values).sum() == len(expected)
