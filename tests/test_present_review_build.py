@@ -89,7 +89,7 @@ def test_inherited_review_states_windows_and_credits_the_previous_owner(built):
     names = dataset["accounts"].set_index("account_id")["name"]
     windows = review.tables["windows"].frame
     for account_id, start in zip(handed["account_id"], handed["start_date"]):
-        row = windows[windows["name"] == names[account_id]]
+        row = windows[[names[account_id] in group for group in windows["account_names"]]]
         assert len(row) == 1 and row["owned_from"].iloc[0] == start
         assert "previous owner" in row["note"].iloc[0]
     draft = draft_narrative(review.evidence).text

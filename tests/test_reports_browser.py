@@ -62,3 +62,47 @@ def test_pages_fit_the_window_and_label_every_cell_offline(pages, width):
             assert all(n > 3 for n in charts), (name, charts)
         assert requests == [], requests[:5]
         browser.close()
+
+
+def _axe_script() -> Path:
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-playwright-python (requirements.txt) carries axe-core")
+    return Path(axe.__file__).with_name("axe.min.js")
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_axe_core_finds_no_accessibility_violation(pages, width):
+    """axe-core's WCAG rules (contrast, names, landmarks, tables, lists) on every page, injected from a local file."""
+    from playwright.sync_api import sync_playwright
+
+    script = _axe_script()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            page.add_script_tag(path=str(script))
+            result = page.evaluate("async () => await axe.run(document)")
+            assert len(result["passes"]) > 20, name  # the rules ran
+            found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]
+            assert found == [], (name, width, found)
+        browser.close()
+
+
+def test_the_contents_links_take_the_reader_to_each_section(pages):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto(pages["team"].as_uri())
+        links = page.locator("nav.toc a")
+        assert links.count() >= 9
+        last = links.nth(links.count() - 1)
+        target = last.get_attribute("href")
+        assert target == "#words-on-this-page"
+        last.click()
+        page.wait_for_function("location.hash === '#words-on-this-page'")
+        top = page.evaluate("document.getElementById('words-on-this-page').getBoundingClientRect().top")
+        assert 0 <= top < 800  # the section is on screen
+        assert page.locator("section.glossary dt").count() >= 5
+        browser.close()

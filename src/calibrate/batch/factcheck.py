@@ -341,10 +341,12 @@ NARRATIVE_FIGURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def narrative_text(page_html: str) -> str:
     """The text of the page's draft narrative (after its heading), tags removed; empty when there is none."""
-    start = page_html.find("Draft narrative")
-    if start < 0:
+    heading = re.search(r"<h2\b[^>]*>\s*Draft narrative", page_html)  # the section, not a link to it in the contents
+    if heading is None:
         return ""
-    body = re.sub(r"<(svg|style|script)\b.*?</\1>", " ", page_html[start:], flags=re.S | re.I)
+    start = heading.start()
+    end = page_html.find('<section class="glossary"', start)  # the page's word list is not the narrative
+    body = re.sub(r"<(svg|style|script)\b.*?</\1>", " ", page_html[start:end if end > 0 else None], flags=re.S | re.I)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 

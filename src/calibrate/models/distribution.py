@@ -86,13 +86,14 @@ def _note(n: int, counts: np.ndarray, target: np.ndarray, labels: Sequence[str],
     parts: list[str] = []
     if not reliable:
         parts.append(
-            f"With {n} people the smallest expected count is {min_expected:.1f}, below 5, so the chi-square "
-            f"approximation is unreliable" + ("; the exact multinomial test is used instead." if used_exact else "; read its p-value as a rough guide only.")
+            f"With {n} people the smallest expected count is {min_expected:.1f}, below 5, too few for the usual quick "
+            f"test (chi-square), which is unreliable there" + ("; an exact test that counts every possible spread is used instead." if used_exact
+                                    else "; read its p-value as a rough guide only.")
         )
     gap = counts / n - target
     widest = int(np.argmax(np.abs(gap)))
     direction = "more" if gap[widest] > 0 else "fewer"
-    which = f"{direction} '{labels[widest]}' than the target ({counts[widest]} of {n}, {counts[widest] / n:.0%} vs {target[widest]:.0%})"
+    which = f"{direction} '{str(labels[widest]).replace('_', ' ')}' than the target ({counts[widest]} of {n}, {counts[widest] / n:.0%} vs {target[widest]:.0%})"
     if p is None:
         parts.append(f"The largest gap is {which}; no test was possible.")
     elif p >= _ALPHA:

@@ -184,6 +184,8 @@ def hard_book_spread(
 
 def _finding(column: str, impact: pd.DataFrame, hard: pd.DataFrame | None, n_hidden: int, people_hidden: int, threshold: float) -> str:
     parts: list[str] = []
+    column = column[len("group_"):] if column.startswith("group_") else column  # the attribute in words
+    column = column.replace("_", " ").capitalize()
     if impact.empty:
         parts.append(f"{column}: no group has 4 or more CSMs, so nothing is shown for this column.")
         return " ".join(parts)

@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .escape import escape_text, strip_active_content
+from .page_aids import add_contents, add_glossary
 from .style import REPORT_CSS
 
 __all__ = ["TITLE_METADATA_KEY", "STATIC_MIMETYPES", "page_html", "notebook_title", "notebook_to_html"]
@@ -121,5 +122,5 @@ def notebook_to_html(
         anchor_link_text="",
     )
     body, _ = exporter.from_notebook_node(_static_copy(nb))
-    body = strip_active_content(body)
+    body = add_contents(add_glossary(strip_active_content(body)))
     return page_html(title, body, footer=footer or f"Generated {generated_stamp()} by the calibration workbook.")

@@ -46,6 +46,14 @@ figure.chart figcaption { color: var(--muted); font-size: .85rem; margin-top: .3
 .kpis li { border: 1px solid var(--line); border-radius: 4px; padding: 8px 14px; min-width: 9em; }
 .kpis .kpi-value { display: block; font-size: 1.3rem; font-weight: 600; }
 .kpis .kpi-label { display: block; color: var(--muted); font-size: .8rem; }
+nav.toc { border: 1px solid var(--line); border-radius: 4px; padding: 6px 14px; margin: .8em 0 1.2em; background: var(--band); }
+nav.toc .toc-title { font-weight: 600; margin: .2em 0; }
+nav.toc ul { margin: .2em 0 .4em; padding-left: 0; list-style: none; columns: 2 18em; }
+nav.toc li { margin: .15em 0; }
+section.glossary dl { margin: .4em 0; }
+section.glossary dt { font-weight: 600; margin-top: .7em; }
+section.glossary dd { margin: .1em 0 0 0; }
+section.glossary .how { display: block; color: var(--muted); font-size: .85rem; }
 /* nbconvert's cell wrappers: no prompts, no boxes */
 .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output, .cell, .output_wrapper, .output,
 .output_area, .output_subarea { margin: 0; padding: 0; border: 0; }

@@ -14,6 +14,7 @@ format        value                       shown as
 ``number``    3.14159                     3.1
 ``days``      12.4                        12 days
 ``date``      Timestamp("2026-07-01")     2026-07-01
+``code``      "mid_market"                mid market (a code read as words)
 ``text``      anything                    escaped text
 ============  ==========================  ===============
 
@@ -90,6 +91,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "number": lambda v: f"{float(v):,.1f}",
     "days": lambda v: f"{float(v):,.0f} days",
     "date": _format_date,
+    "code": lambda v: str(v).replace("_", " "),
     "text": str,
 }
 _NUMERIC_FORMATS = {"money", "money_k", "percent", "pp", "ratio", "int", "number", "days"}

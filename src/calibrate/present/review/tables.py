@@ -156,15 +156,15 @@ def windows_table(book: pd.DataFrame, period: Period, *, grace_days: int) -> Rev
         grouped = rows.sort_values(["owned_from", "owned_to", "name"], kind="stable").groupby(
             ["owned_from", "owned_to", "note"], sort=False, dropna=False)
         frame = pd.DataFrame(
-            [{"accounts": ", ".join(g["name"]), "n": len(g), "owned_from": key[0], "owned_to": key[1], "note": key[2]}
-             for key, g in grouped]
+            [{"accounts": ", ".join(g["name"]), "account_names": tuple(g["name"]), "n": len(g), "owned_from": key[0],
+              "owned_to": key[1], "note": key[2]} for key, g in grouped]
         )
     else:
-        frame = pd.DataFrame({"accounts": [], "n": [], "owned_from": [], "owned_to": [], "note": []})
+        frame = pd.DataFrame({"accounts": [], "account_names": [], "n": [], "owned_from": [], "owned_to": [], "note": []})
     return ReviewTable(
         frame,
         ("accounts", "n", "owned_from", "owned_to", "note"),
-        {"accounts": "Accounts", "n": "Number of accounts", "owned_from": "Owned from", "owned_to": "Owned through",
+        {"accounts": "Accounts", "n": "How many (accounts)", "owned_from": "Owned from", "owned_to": "Owned through",
          "note": "What the window means"},
         {"n": "int", "owned_from": "date", "owned_to": "date", "note": "text"},
         caption="Accounts not owned for the whole quarter (accounts with the same window share a row)",

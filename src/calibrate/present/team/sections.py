@@ -139,7 +139,8 @@ def csm_display(csm_table: pd.DataFrame) -> pd.DataFrame:
         return f"{value:.1f}" + (f" ({change:+.1f})" if pd.notna(change) else "")
 
     return csm_table.assign(
-        book=[f"{s}, {int(n) if pd.notna(n) else 0} accounts at quarter end" for s, n in zip(csm_table["segment"], csm_table["n_accounts"])],
+        book=[f"{str(s).replace('_', ' ')}, {int(n) if pd.notna(n) else 0} accounts at quarter end"
+              for s, n in zip(csm_table["segment"], csm_table["n_accounts"])],
         score=[score(v, c) for v, c in zip(csm_table["overall_score"], csm_table["overall_change"])],
         strong_weak=[f"{s} {hs:.0f} / {w} {ws:.0f}" if s else "—" for s, hs, w, ws in
                      zip(csm_table["strongest"], csm_table["strongest_score"], csm_table["weakest"], csm_table["weakest_score"])],

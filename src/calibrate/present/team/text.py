@@ -281,7 +281,8 @@ def training_note(needs: pd.DataFrame, n_csms: int, flag_validation: Any = None)
         text = "The most shared needs are " + "; ".join(items) + "."
     table = getattr(flag_validation, "table", None)
     if table is not None and not table.empty and "verdict" in table:
-        kinds = sorted(table.loc[table["verdict"].astype(str).eq("predictive"), "flag_kind"].astype(str).unique())
+        kinds = sorted(k.replace("_", " ") for k in
+                       table.loc[table["verdict"].astype(str).eq("predictive"), "flag_kind"].astype(str).unique())
         if kinds:
             text += f" AI flags that proved predictive this quarter: {name_list(kinds)}; acting on them early is worth coaching time."
     return text
