@@ -31,7 +31,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 __all__ = ["Mismatch", "PageFigures", "read_page", "parse_figure", "check_review", "check_narrative", "check_team_page",
            "check_team_statistics", "check_flag_page", "check_index_page", "narrative_text", "describe"]
@@ -420,6 +420,19 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+def _comparer(out: list[Mismatch], source: str) -> Callable[[str, str, Any, str, str], None]:
+    """``compare(label, shown, expected, where, column)``: append a Mismatch to ``out`` when a shown figure
+    disagrees with a CSV cell of ``source`` (both empty agrees)."""
+    def compare(label: str, shown: str, expected: Any, where: str, column: str) -> None:
+        value = _num(expected)
+        if value is None and parse_figure(shown) is None:
+            return
+        if not _agrees(shown, value):
+            out.append(Mismatch(label, shown, where, _fact_text(value), f"{source} {column}"))
+
+    return compare
+
+
 def _range(text: str) -> tuple[str, str] | None:
     """``"40 to 67"`` or ``"(1 to 9 of 9)"`` -> ("40", "67"); ``"0.4× (0.3×–1.7×)"`` handled by the caller."""
     m = re.search(r"([-+−]?[\d.,]+)\S* to ([-+−]?[\d.,]+)", text)
@@ -439,13 +452,7 @@ def check_team_statistics(page_html: str, stats_rows: Iterable[Mapping[str, Any]
     id_by_name = {" ".join(str(r.get("name")).split()): str(r.get("csm_id")) for r in scores_rows}
     stats = {str(r.get("csm_id")): r for r in stats_rows}
     out: list[Mismatch] = []
-
-    def compare(label: str, shown: str, expected: Any, where: str, column: str) -> None:
-        value = _num(expected)
-        if value is None and parse_figure(shown) is None:
-            return
-        if not _agrees(shown, value):
-            out.append(Mismatch(label, shown, where, _fact_text(value), f"team_statistics.csv {column}"))
+    compare = _comparer(out, "team_statistics.csv")
 
     for table in page.tables:
         header = table.header
@@ -531,13 +538,7 @@ def check_flag_page(page_html: str, flag_rows: Iterable[Mapping[str, Any]], *, n
     by_key = {(str(r["flag_kind"]), str(r["outcome"]), int(float(r["horizon_days"]))): r for r in rows}
     out: list[Mismatch] = []
     source = "flag_validation.csv"
-
-    def compare(label: str, shown: str, expected: Any, where: str, column: str) -> None:
-        value = _num(expected)
-        if value is None and parse_figure(shown) is None:
-            return
-        if not _agrees(shown, value):
-            out.append(Mismatch(label, shown, where, _fact_text(value), f"{source} {column}"))
+    compare = _comparer(out, source)
 
     total = len(rows)
     verdicts = [str(r.get("verdict")) for r in rows]
