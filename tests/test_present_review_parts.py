@@ -72,6 +72,27 @@ def test_redactor_replaces_colleagues_but_not_shared_own_words():
     assert "a colleague's book" in text and text.startswith("Avery Quibbleton")
 
 
+def test_the_company_redactor_gives_each_csm_what_the_per_review_redactor_gives():
+    from calibrate.present.review.evidence import ColleagueRedactor
+
+    company = ["Avery Quibbleton", "Fenwick Yellowhammer", "Clement Quibbleton", "Bo O'Hara", "Ana Quill", "Cher", "Jo Lee"]
+    texts = [
+        "Avery Quibbleton covered Fenwick's book; Clement Quibbleton helped. Yellowhammer agreed.",
+        "Bo O'Hara and Ana Quill met Cher, then Jo Lee’s team; Quill said Avery would call.",
+        "Nothing about people here. Quibbletonian is not a name.",
+        "AnaQuill and Ana-Quill and (Fenwick) and Cher's note.",
+    ]
+    redactors = ColleagueRedactor(company)
+    for own in company:
+        others = [n for n in company if n != own]
+        one_by_one, shared = redactor(others, own), redactors.for_csm(own)
+        for text in texts:
+            assert shared(text) == one_by_one(text), (own, text)
+            for other in others:
+                assert other not in shared(text) or other in own  # no colleague's full name survives
+    assert redactors.for_csm("Avery Quibbleton")(None) is None
+
+
 def _book(rows):
     base = {"account_id": "A", "name": "Acme", "segment": "smb", "owned_from": pd.Timestamp("2026-07-01"), "owned_to": T1,
             "start_arr": 10_000.0, "end_arr": 10_000.0, "arr_change": 0.0, "movement": "flat", "previous_owner_credited": False, "attributed": True,

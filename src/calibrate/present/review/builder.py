@@ -26,7 +26,7 @@ from . import records as R
 from . import tables as T
 from . import texts
 from .chart_data import health_frame, waterfall_frame
-from .evidence import book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
+from .evidence import ColleagueRedactor, book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
 from ...scoring.slices import CsmSlicer
 from .team import TeamReference, cohort_figures, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
@@ -105,10 +105,12 @@ def build_csm_review(
     health_lookup=None,
     other_names=(),
     ratings: Mapping[str, Any] | None = None,
+    colleagues: ColleagueRedactor | None = None,
 ) -> CsmReview:
     """The review of one CSM (see :func:`build_csm_reviews`, which also runs the grounding check).
 
-    ``other_names``: the other CSMs' names, replaced by "a colleague" in every free text kept.
+    ``other_names``: the other CSMs' names, replaced by "a colleague" in every free text kept
+    (``colleagues``, built once for a whole company, does the same without compiling a pattern per review).
     ``ratings``: this CSM's row of ``models.decisions.merge_ratings`` (model, manager and final
     rating), so the review shows the same final rating as the team report.
     """
@@ -130,7 +132,7 @@ def build_csm_review(
 
     medians, percentiles, cohort_size, cohort = cohort_figures(scores, csm_id, min_cohort_size=sp.min_cohort_size)
     book = book_frame(current, dataset, csm_id, arr=arr, health_index=health_lookup)
-    redact = redactor(other_names, name)
+    redact = colleagues.for_csm(name) if colleagues is not None else redactor(other_names, name)
     notes_df = notes_frame(dataset, csm_id, period, redact=redact)
     trig = triggers_frame(current, csm_id, redact=redact)
     history = [(period.label, metrics)]
@@ -355,6 +357,7 @@ def build_csm_reviews(
     # Built once per run: each review's text is then searched in one pass (not one pattern per name).
     universe = NameIndex(dataset["accounts"]["name"].dropna().astype(str))
     colleagues = NameIndex(all_names.values())
+    redactors = ColleagueRedactor(all_names.values())
     slicer = CsmSlicer(current, dataset)
     rating_rows = {} if ratings is None else {str(r["csm_id"]): r for r in ratings.to_dict("records")}
     reviews: dict[str, CsmReview] = {}
@@ -363,9 +366,8 @@ def build_csm_reviews(
         if wanted is not None and csm_id not in wanted:
             continue
         own = all_names.get(csm_id, "")
-        forbidden = [n for cid, n in all_names.items() if cid != csm_id and n != own]
         mine, my_data = slicer.for_csm(csm_id)  # this CSM's rows only, cut once by group-by
-        review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, other_names=forbidden,
+        review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, colleagues=redactors,
                                   ratings=rating_rows.get(csm_id))
         problem = _check(review, forbidden=colleagues, universe=universe)
         if problem:
