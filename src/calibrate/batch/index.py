@@ -152,5 +152,5 @@ def render_index(manifest: Mapping[str, Any], statuses: list[NotebookStatus], *,
 
     listed = list(files)
     if listed:
-        parts.append("<h2>Data files</h2><ul>" + "".join(f"<li>{_link(f, f)}</li>" for f in listed) + "</ul>")
+        parts.append("<h2>Files: data, fact files and review drafts</h2><ul>" + "".join(f"<li>{_link(f, f)}</li>" for f in listed) + "</ul>")
     return page_html(f"Calibration reports, {period}", "\n".join(parts), footer="Written by the calibration workbook batch.")

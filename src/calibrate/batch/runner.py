@@ -46,6 +46,7 @@ from .bundle import default_bundle_dir, stage_bundle
 from .prepare import PreparedBatch, PrepareFn, check_prepared
 from .templates import TEMPLATES
 
+DRAFTS_DIR = "drafts"  # reports/<period>/drafts/<csm>.md: the review as a Markdown draft for the manager (present.review.draft)
 FACTS_DIR = "facts"  # reports/<period>/facts/<csm>.json: every figure a review shows (calibrate.facts)
 
 __all__ = ["BatchResult", "LoadFn", "run_batch", "load_with_contract"]
@@ -406,6 +407,24 @@ def _write_tables(prepared: PreparedBatch, period_dir: Path, csm_keys: Mapping[s
         for stale in folder.glob("*.json"):  # a CSM no longer in the data keeps no fact file
             if stale.name not in wanted:
                 stale.unlink()
+        written += _write_drafts(prepared.facts, period_dir / DRAFTS_DIR, keys)
+    return written
+
+
+def _write_drafts(all_facts: Mapping[str, Any], folder: Path, keys: Mapping[str, str]) -> list[str]:
+    """``drafts/<csm>.md``: each review as an editable Markdown draft, its figures from the fact file."""
+    from ..present.review.draft import review_draft
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written, wanted = [], set()
+    for csm_id, facts in sorted(all_facts.items()):
+        name = f"{keys.get(csm_id, csm_id)}.md"
+        write_text_atomic(folder / name, review_draft(facts))
+        written.append(f"{DRAFTS_DIR}/{name}")
+        wanted.add(name)
+    for stale in folder.glob("*.md"):
+        if stale.name not in wanted:
+            stale.unlink()
     return written
 
 

@@ -34,10 +34,10 @@ from .units import format_measure, format_metric, is_missing, label_of
 __all__ = ["CsmReview", "build_csm_reviews", "build_csm_review", "SECTIONS"]
 
 SECTIONS = ("header", "scores", "book_performance", "health_discipline", "customer_outcomes", "growth_influence", "ai", "coaching")
-_BOOK_METRICS = ("nrr", "grr", "nrr_excl_top", "logo_churn_rate", "expansion_arr", "contraction_arr", "churn_arr", "renewal_rate", "top_account_share")
-_HEALTH_METRICS = ("avg_health", "health_change", "red_recovery", "saves", "qbr_coverage", "proactive_share", "sla_adherence", "first_response_hours", "escalations")
-_OUTCOME_METRICS = ("nps", "csat", "time_to_value_days")
-_AI_METRICS = ("ai_coverage", "override_rate", "edit_rate", "reject_rate", "net_retention_per_cost", "customer_facing_hours_per_week")
+BOOK_METRICS = ("nrr", "grr", "nrr_excl_top", "logo_churn_rate", "expansion_arr", "contraction_arr", "churn_arr", "renewal_rate", "top_account_share")
+HEALTH_METRICS = ("avg_health", "health_change", "red_recovery", "saves", "qbr_coverage", "proactive_share", "sla_adherence", "first_response_hours", "escalations")
+OUTCOME_METRICS = ("nps", "csat", "time_to_value_days")
+AI_METRICS = ("ai_coverage", "override_rate", "edit_rate", "reject_rate", "net_retention_per_cost", "customer_facing_hours_per_week")
 _TREND_METRICS = ("overall_score", "nrr", "grr", "expansion_arr", "avg_health", "qbr_coverage", "nps", "override_rate", "customer_facing_hours_per_week")
 _INFLUENCE = ("voice_of_customer", "mentorship", "playbook", "cross_team", "other")
 
@@ -209,21 +209,21 @@ def build_csm_review(
         "book_shape": T.book_shape_table(book),
         "windows": T.windows_table(book, period, grace_days=grace),
         "scores": T.scores_table(metrics, history[1:], medians=medians, percentiles=percentiles, weights=weights),
-        "book_measures": T.measures_table(metrics, _BOOK_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Book performance against the cohort", empty_note="No retention figures: no account was in this CSM's book at a window start."),
+        "book_measures": T.measures_table(metrics, BOOK_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Book performance against the cohort", empty_note="No retention figures: no account was in this CSM's book at a window start."),
         "accounts": T.accounts_table(book),
         "renewals": R.renewals_table(book, renewals, period),
         "upcoming_renewals": R.upcoming_renewals_table(book, current.renewals_due[current.renewals_due["csm_id"] == csm_id]),
-        "health_measures": T.measures_table(metrics, _HEALTH_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Health discipline and engagement against the cohort", empty_note="No health or engagement figures for this quarter."),
+        "health_measures": T.measures_table(metrics, HEALTH_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Health discipline and engagement against the cohort", empty_note="No health or engagement figures for this quarter."),
         "health_bands": R.health_bands_table(book, period, red_max=hp.red_max, yellow_max=hp.yellow_max),
         "transitions": R.transitions_table(transitions),
         "saves": R.saves_table(saves, book),
         "escalations": R.escalations_table(tickets, book, period),
-        "outcome_measures": T.measures_table(metrics, _OUTCOME_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Customer outcomes against the cohort", empty_note="No survey or onboarding figures for this quarter."),
+        "outcome_measures": T.measures_table(metrics, OUTCOME_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="Customer outcomes against the cohort", empty_note="No survey or onboarding figures for this quarter."),
         "outcome_notes": R.notes_table(notes_df, book, ("customer_outcome", "escalation")),
         "survey_comments": R.survey_comments_table(surveys, book, period, redact=redact),
         "trend": T.trend_table(history, _TREND_METRICS),
         "influence_notes": R.notes_table(notes_df, book, _INFLUENCE),
-        "ai_measures": T.measures_table(metrics, _AI_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="AI-augmented productivity against the cohort", empty_note="No AI drafts or cost figures for this quarter."),
+        "ai_measures": T.measures_table(metrics, AI_METRICS, medians=medians, percentiles=percentiles, targets=target_text, caption="AI-augmented productivity against the cohort", empty_note="No AI drafts or cost figures for this quarter."),
         "ai_minutes": T.minutes_table(metrics, medians),
         "triggers": R.triggers_table(trig, book),
     }
