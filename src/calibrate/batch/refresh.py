@@ -22,6 +22,7 @@ its committed output, so only real changes show in a diff.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -89,7 +90,7 @@ def refresh_notebook(ipynb: Path, *, kernel_name: str = "calibrate", timeout: in
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout, record_timing=False,
                             resources={"metadata": {"path": str(ipynb.parent)}})
     try:
-        client.execute()
+        client.execute(stderr=subprocess.DEVNULL)  # the kernel's transport banner is not the user's business
     except NoSuchKernel as exc:
         raise ReportError(f"The Jupyter kernel '{kernel_name}' is not installed. Run `make setup` (it registers it), "
                           "or pass --kernel NAME.") from exc
