@@ -58,6 +58,9 @@ def test_pages_fit_the_window_and_label_every_cell_offline(pages, width):
             if width == 390 and cells:
                 label = page.evaluate("getComputedStyle(document.querySelector('table.data td'), '::before').content")
                 assert label not in ("none", "normal", '""'), (name, label)  # the phone layout shows the label
+            hidden = page.evaluate("Array.from(document.querySelectorAll('main h2, main table, main figure'))"
+                                   ".filter(e => !e.checkVisibility()).map(e => e.tagName + ' ' + (e.id || '')).slice(0, 5)")
+            assert hidden == [], (name, width, hidden)  # nothing swallowed by a stray open element
             charts = page.evaluate("Array.from(document.querySelectorAll('figure.chart svg')).map(s => s.querySelectorAll('path, rect, circle, line').length)")
             assert all(n > 3 for n in charts), (name, charts)
         assert requests == [], requests[:5]

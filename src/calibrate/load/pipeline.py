@@ -276,7 +276,25 @@ def _as_series(values: object, column: Column) -> pd.Series:
 def _string_series(cells: pa.ChunkedArray) -> pd.Series:
     if cells.num_chunks == 0:
         return pd.Series(pd.array([], dtype=pd.StringDtype("pyarrow")))
-    return pd.Series(pd.arrays.ArrowStringArray(cells))
+    return pd.Series(pd.arrays.ArrowStringArray(single_chunk(cells)))
+
+
+def single_chunk(cells: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``cells`` as one contiguous chunk.
+
+    A file is read in blocks, so its text columns arrive in several chunks;
+    selecting rows from a chunked column (one CSM's rows, say) joins the
+    chunks again each time, which on a million-row table costs 5 to 25 ms per
+    selection instead of 0.1 ms. Joined once here, every later selection is
+    cheap. A column whose text would overflow one chunk's 32-bit offsets is
+    left as it is.
+    """
+    if cells.num_chunks <= 1:
+        return cells
+    try:
+        return pa.chunked_array([cells.combine_chunks()])
+    except (pa.ArrowInvalid, pa.ArrowCapacityError):
+        return cells
 
 
 def _empty(column: Column, num_rows: int) -> pd.Series:

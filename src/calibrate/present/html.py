@@ -87,6 +87,9 @@ def _static_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)", re.I)
+_EMPTY_ANCHOR = re.compile(r'(<a class="anchor-link" href="[^"<>]*")\s*/>')
+# Elements that are not void in HTML: "<a ... />" opens a link that never closes.
+_SELF_CLOSED = re.compile(r"<(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)[a-z][a-z0-9]*\b[^<>]*/>", re.I)
 _EXPORTER = None
 
 
@@ -119,6 +122,13 @@ def _export_body(nb: nbformat.NotebookNode) -> str:
     exporter.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=exporter._nb_metadata,
                                                                        parent=exporter, resources=resources))
     body, _ = TemplateExporter.from_notebook_node(exporter, nb, resources)
+    # With an empty text, nbconvert writes each heading's anchor link as "<a ... />", which HTML does not close:
+    # the rest of the page would sit inside a hidden link. Written out in full, as the BeautifulSoup pass did.
+    body = _EMPTY_ANCHOR.sub(r"\1></a>", body)
+    outside_svg = re.sub(r"<svg\b.*?</svg>", "", body, flags=re.S | re.I)
+    broken = _SELF_CLOSED.search(outside_svg)
+    if broken:  # HTML would leave it open and swallow the rest of the page
+        raise ValueError(f"The page has an element written as self-closing, which HTML leaves open: {broken.group(0)[:80]}")
     return body
 
 

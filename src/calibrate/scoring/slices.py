@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
+from ..load.pipeline import single_chunk
 
 __all__ = ["CsmSlicer"]
 
@@ -44,10 +45,38 @@ def _take(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return frame.iloc[np.sort(positions)] if len(positions) else frame.iloc[0:0]
 
 
+def _contiguous(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with every Arrow-backed text column in one chunk (``load.pipeline.single_chunk``).
+
+    Tables built by joins and concatenations hold their text in many chunks,
+    and a row selection from a chunked column joins them again each time: a
+    thousand selections per table would cost the table's size a thousand
+    times.
+    """
+    if frame is None or frame.empty:
+        return frame
+    import pyarrow as pa
+
+    changed = {}
+    for name in frame.columns:
+        values = frame[name].array
+        chunked = getattr(values, "_pa_array", None)
+        if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+            changed[name] = pd.Series(type(values)(single_chunk(chunked)), index=frame.index, name=name)
+    return frame.assign(**changed) if changed else frame
+
+
 class CsmSlicer:
     """Group the quarter's frames once; :meth:`for_csm` returns one CSM's ``(PeriodResult, Dataset)``."""
 
     def __init__(self, current, dataset: Dataset):
+        current = dataclasses.replace(current, **{
+            name: _contiguous(getattr(current, name)) for name in _RESULT_BY_CSM if getattr(current, name, None) is not None})
+        tables = dict(dataset.tables)
+        for name in (*_DATA_BY_CSM, *_DATA_BY_ACCOUNT):
+            if tables.get(name) is not None:
+                tables[name] = _contiguous(tables[name])
+        dataset = dataclasses.replace(dataset, tables=tables)
         self.current = current
         self.dataset = dataset
         self._result = {name: _positions(getattr(current, name, None), "csm_id") for name in _RESULT_BY_CSM}
