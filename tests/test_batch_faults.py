@@ -106,3 +106,22 @@ def test_sigterm_marks_the_run_interrupted_and_exits_143(tmp_path):
     manifest = json.loads((tmp_path / "2026-Q3" / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     assert not (tmp_path / "2026-Q3" / ".calibrate-run.lock").exists()
+
+
+def test_ctrl_c_marks_the_run_interrupted_exits_130_and_resume_completes_it(tmp_path):
+    out = tmp_path / "interrupted"
+    proc = _start(out)
+    _wait_for_reports(out, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+    proc.wait(timeout=120)
+    err = proc.stderr.read()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "--resume" in err and "Traceback" not in err
+    period = out / "2026-Q3"
+    assert json.loads((period / "manifest.json").read_text())["status"] == "interrupted"
+    resumed = subprocess.run([sys.executable, "-m", "calibrate", "run", "--params", PARAMS, "--out", str(out), "--resume"],
+                             capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr
+    manifest = json.loads((period / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and all(s["status"] == "ok" for s in manifest["notebooks"])
+    assert not [p for p in period.rglob("*") if ".tmp" in p.name or p.name == ".calibrate-run.lock"]
