@@ -159,14 +159,15 @@ def book_frame(
     # One row per account: a CSM who owned an account twice in the quarter gets its span.
     rows = (
         owned.sort_values("owned_from")
+        .assign(has_previous=lambda f: f["previous_csm_id"].notna(), has_next=lambda f: f["next_csm_id"].notna())
         .groupby("account_id", sort=False)
         .agg(
             owned_from=("owned_from", "min"),
             owned_to=("owned_to", "max"),
             attr_from=("attr_from", "min"),
             attr_to=("attr_to", "max"),
-            previous=("previous_csm_id", lambda s: s.notna().iloc[0]),
-            nxt=("next_csm_id", lambda s: s.notna().iloc[-1]),
+            previous=("has_previous", "first"),  # of the earliest span
+            nxt=("has_next", "last"),  # of the latest span
         )
         .reset_index()
     )
