@@ -162,7 +162,7 @@ def test_every_narrative_is_grounded_and_400_to_600_words(batch):
         assert 400 <= count_words(draft.text) <= 600, (csm_id, count_words(draft.text))
         # The page shows this very draft (its first sentence, as rendered text).
         first_words = " ".join(draft.sections[0].sentences[0].split(",")[0].split())
-        raw = (out / "csm" / f"{csm_id}.html").read_text(encoding="utf-8").replace("<br/>", " ")
+        raw = re.sub(r"<br\s*/?>", " ", (out / "csm" / f"{csm_id}.html").read_text(encoding="utf-8"))
         page = " ".join(html.unescape(raw).split())
         assert first_words in page
 
