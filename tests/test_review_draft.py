@@ -113,3 +113,48 @@ def test_a_changed_fact_changes_the_draft(run):
     planted["figures"]["nrr"]["value"] = 0.5
     after = review_draft(planted)
     assert "50.0%" in after and after != before
+
+
+# Numbers the draft's own wording holds, not figures: "ARR above $0 in its last month", "next 90 days",
+# "out of 100", "0 to 100", "per $1", "/ 5", and list headings "1. " to "4. ".
+_WORDING = re.compile(r"ARR above \$0|next 90 days|out of 100|\(0 to 100|per \$1\b|/ 5\b|^## \d\. ", re.M)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TOKEN = re.compile(r"(?<![\w.])([-+]?)(\$?)(\d[\d,]*(?:\.\d+)?)(%|st\b|nd\b|rd\b|th\b)?")
+
+
+def _numbers(value) -> list[float]:
+    """Every number anywhere in a fact file (figures, cohort medians and percentiles, account ARR, sizes, list lengths)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)] if math.isfinite(value) else []
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):  # a list's length too: "Churned in the quarter (3)"
+        return [float(len(value))] + [n for v in value for n in _numbers(v)]
+    return []
+
+
+def test_every_number_anywhere_in_a_draft_is_a_number_of_its_fact_file(run):
+    """A sweep independent of the draft's layout: each number written anywhere in a draft (table, bullet,
+    sentence) is, at the precision shown, some raw value of that CSM's fact file; none is invented."""
+    scores = pd.read_csv(run / "scores.csv")
+    swept = 0
+    for csm_id in scores["csm_id"]:
+        facts = json.loads((run / "facts" / f"{csm_id}.json").read_text())
+        text = (run / "drafts" / f"{csm_id}.md").read_text()
+        # Not figures: dates, the period, the fact file's name, the measures' own labels and the wording above.
+        for label in sorted((f["label"] for f in facts["figures"].values()), key=len, reverse=True):
+            text = text.replace(label, " ")
+        text = _DATE.sub(" ", text).replace(facts["period"], " ").replace(csm_id, " ")
+        text = _WORDING.sub(" ", text)
+        known = _numbers(facts)
+        for sign, dollar, digits, suffix in _TOKEN.findall(text):
+            number = float(digits.replace(",", "")) * (-1 if sign == "-" else 1)
+            step = 10.0 ** -(len(digits.split(".")[1]) if "." in digits else 0)
+            if suffix == "%":
+                number, step = number / 100, step / 100
+            ok = any(abs(number - k) <= step / 2 + 1e-9 * max(1.0, abs(k)) for k in known)
+            assert ok, (csm_id, f"{sign}{dollar}{digits}{suffix or ''}")
+            swept += 1
+    assert swept > 300
