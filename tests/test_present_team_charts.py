@@ -135,3 +135,20 @@ def test_charts_without_data_are_none():
     assert portfolio_chart(None) is None
     assert rating_share_chart(None) is None
     assert score_distribution_chart(pd.DataFrame({"overall_score": [np.nan], "tier": [None]}), tier_cuts=CUTS) is None
+
+
+def test_funnel_status_reads_without_colour_and_its_colours_stand_out_from_white():
+    from calibrate.present.team.charts import _POSITION_COLORS, _POSITION_SHAPES
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert set(_POSITION_COLORS) == set(_POSITION_SHAPES)
+    assert len(set(_POSITION_SHAPES.values())) == len(_POSITION_SHAPES)  # one shape per status
+    for status, colour in _POSITION_COLORS.items():
+        assert (1.0 + 0.05) / (luminance(colour) + 0.05) >= 3.0, status  # WCAG 1.4.11 non-text contrast
+    spec = funnel_plot(_adjusted(30), measure="nrr").to_dict()
+    points = spec["layer"][2]["encoding"]
+    assert points["shape"]["field"] == points["color"]["field"] == "status"  # shape and colour say the same thing

@@ -23,8 +23,11 @@ __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distributio
 
 MAX_LABELS = 12
 _WIDTH = 640
-_POSITION_COLORS = {"better than the book": PALETTE[2], "inside the limits": "#9aa5b1", "worse than the book": PALETTE[3],
-                    "too few accounts to judge": "#d9dee4"}
+# Each at least 3:1 against the white background (WCAG 1.4.11), and each with its own shape.
+_POSITION_COLORS = {"better than the book": PALETTE[2], "inside the limits": "#5b6875", "worse than the book": PALETTE[3],
+                    "too few accounts to judge": "#848e9a"}
+_POSITION_SHAPES = {"inside the limits": "circle", "better than the book": "triangle-up",
+                    "worse than the book": "triangle-down", "too few accounts to judge": "square"}
 
 
 def _name(frame: pd.DataFrame) -> pd.Series:
@@ -83,10 +86,13 @@ def funnel_plot(adjusted: pd.DataFrame | None, *, measure: str = "churn") -> alt
     rule = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#1d2733", strokeWidth=1).encode(y="y:Q")
     legend_title = "Against the 95% limits"
     domain = [k for k in _POSITION_COLORS if k != "too few accounts to judge" or (status == k).any()]
-    points = alt.Chart(data).mark_point(shape="circle", size=46, opacity=0.9, filled=True, strokeWidth=1.4).encode(
+    # Status by colour and by shape, so it reads without colour (one legend: same field and title).
+    points = alt.Chart(data).mark_point(size=52, opacity=0.9, filled=True, strokeWidth=1.4).encode(
         x=alt.X("size:Q", scale=x_scale),
         y=alt.Y("value:Q", scale=y_scale),
         color=alt.Color("status:N", title=legend_title, scale=alt.Scale(domain=domain, range=[_POSITION_COLORS[k] for k in domain]),
+                        legend=alt.Legend(labelLimit=320)),
+        shape=alt.Shape("status:N", title=legend_title, scale=alt.Scale(domain=domain, range=[_POSITION_SHAPES[k] for k in domain]),
                         legend=alt.Legend(labelLimit=320)),
     )
     worse = status == "worse than the book"
