@@ -1,7 +1,7 @@
 """Hand-built review evidence for the narrative tests: six realistic books.
 
 The retention metrics of each row are computed from the accounts with the
-METRICS.md formulas, so the fixtures are consistent with themselves; the rest
+docs/FORMULAS.md formulas, so the fixtures are consistent with themselves; the rest
 (health, engagement, survey scores, category scores) is written by hand.
 """
 
@@ -63,8 +63,8 @@ def acct(
 
 
 def metrics_from(accounts, **row):
-    """The retention columns of scores.csv computed from the accounts (METRICS.md formulas)."""
-    # Movement inside the handover grace is the previous owner's (METRICS.md attribution windows).
+    """The retention columns of scores.csv computed from the accounts (docs/FORMULAS.md formulas)."""
+    # Movement inside the handover grace is the previous owner's (docs/FORMULAS.md attribution windows).
     cohort = [a for a in accounts if (a.start_arr or 0) > 0 and not a.previous_owner_credited]
     s = sum(a.start_arr for a in cohort)
     e = sum(a.end_arr for a in cohort)

@@ -1,6 +1,6 @@
 """The data contract as code: every input table, its columns, keys and rules.
 
-This module is the single source of truth for the data contract (``docs/DATA-CONTRACT.md`` is generated from it): the loader
+This module is the single source of truth for the data contract (``docs/TABLES.md`` is generated from it): the loader
 validates against it, the sample generator writes to it, and the tests corrupt
 files column by column from it.  It holds no logic beyond lookups.
 

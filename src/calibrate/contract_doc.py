@@ -1,6 +1,6 @@
-"""``docs/DATA-CONTRACT.md``, written from the contract as code so the two can never disagree.
+"""``docs/TABLES.md``, written from the contract as code so the two can never disagree.
 
-    python -m calibrate.contract_doc > docs/DATA-CONTRACT.md
+    python -m calibrate.contract_doc > docs/TABLES.md
 
 ``tests/test_contract_doc.py`` fails when the committed page differs from
 what this prints (after a change in ``contract.py`` or an output's columns).

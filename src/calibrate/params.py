@@ -63,7 +63,7 @@ CATEGORIES = ("retention", "expansion", "health", "engagement", "satisfaction", 
 
 @dataclass(frozen=True)
 class AttributionParams:
-    """Who is credited with an account's ARR movement (docs/METRICS.md: attribution windows)."""
+    """Who is credited with an account's ARR movement (docs/FORMULAS.md: attribution windows)."""
 
     handover_grace_days: int = 60
     inherited_share_threshold: float = 0.25

@@ -1,6 +1,6 @@
 """Load the input folder (or frames built in code) into a validated ``Dataset``.
 
-Every rule of the data contract (``contract.py``, docs/DATA-CONTRACT.md) is checked and every violation is reported at
+Every rule of the data contract (``contract.py``, docs/TABLES.md) is checked and every violation is reported at
 once in one ``DataValidationError``. Nothing is ever written.
 """
 

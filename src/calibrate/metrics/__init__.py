@@ -2,7 +2,7 @@
 
 One module per family (retention, concentration, health, activity,
 satisfaction, ai, triggers); ``table`` assembles the per-CSM table of a period.
-Formulas are in each module's docstring; docs/METRICS.md is the map.
+Formulas are in each module's docstring; docs/FORMULAS.md is the map.
 """
 
 from .activity import activity_metrics, onboarding_metrics, ticket_metrics, tickets_in_period

@@ -4,7 +4,7 @@
 returns a frozen ``PeriodMetrics`` holding the per-CSM table and the
 per-window / per-account tables the reports need. The CSMs in the table are
 those with an attribution window in the period or accounts at its close
-(docs/DATA-CONTRACT.md, scores.csv).
+(docs/TABLES.md, scores.csv).
 
 Missing values: a value that cannot be computed is NaN, never 0. Counts that
 are genuinely zero are 0 when their source table is present (``escalations``

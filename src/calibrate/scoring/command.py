@@ -6,7 +6,7 @@ runs: load and validate the folder, compute, and write ``scores.csv``
 atomically (a temporary file in the same folder, then ``os.replace``), so a
 failed run never leaves a half-written file.
 
-``scores.csv`` columns: every column docs/DATA-CONTRACT.md names, in its order
+``scores.csv`` columns: every column docs/TABLES.md names, in its order
 (``SCORES_CONTRACT_COLUMNS``), then the extras (``hhi``, ``n_eff``,
 ``time_weighted_base``, ``red_recovery``, ``sla_adherence``, ``csat``,
 ``edit_rate``, ``reject_rate``, ``cohort``, ``missing_categories``, ...).

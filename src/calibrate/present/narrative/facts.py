@@ -33,7 +33,7 @@ from .phrases import KIND_TEXT, NOTE_KIND_TEXT, with_article
 
 __all__ = ["Facts", "derive_facts", "join_names", "level_for", "vs_median", "KIND_TEXT", "STRATEGIC_FLOOR", "NURTURE_FLOOR", "RED_MAX"]
 
-STRATEGIC_FLOOR = 50_000.0  # account tiers by ARR (docs/METRICS.md): strategic > $50k, nurture < $10k
+STRATEGIC_FLOOR = 50_000.0  # account tiers by ARR (docs/FORMULAS.md): strategic > $50k, nurture < $10k
 NURTURE_FLOOR = 10_000.0
 RED_MAX = 50.0  # health band: red <= 50 (params health.red_max default)
 NAME_LIST_LIMIT = 6

@@ -44,7 +44,7 @@ from ..narrative.evidence import NOTE_CATEGORIES
 
 __all__ = ["ARR_BANDS", "arr_band", "redactor", "book_frame", "review_evidence", "notes_frame", "triggers_frame", "tenure_months"]
 
-# Account tiers by ARR (docs/METRICS.md): strategic > $50k, growth $20-50k, core $10-20k, nurture < $10k.
+# Account tiers by ARR (docs/FORMULAS.md): strategic > $50k, growth $20-50k, core $10-20k, nurture < $10k.
 ARR_BANDS = (("strategic", 50_000.0), ("growth", 20_000.0), ("core", 10_000.0), ("nurture", 0.0))
 
 
