@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from calibrate.batch import run_batch
-from calibrate.params import load_params
 from session_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
@@ -21,15 +19,11 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: install Debian's chromium package"),
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    params = load_params(ROOT / "params" / "sample.yaml")
-    result = run_batch(params, out_dir=tmp_path_factory.mktemp("reports"), workers=2, progress=False)
-    assert result.ok
-    folder = result.out_dir
+def pages(sample_reports):
+    folder = sample_reports
     return {name: folder / rel for name, rel in (("index", "index.html"), ("team", "team_calibration.html"),
                                                   ("review", "csm/CSM-004.html"), ("flags", "flag_validation.html"))}
 

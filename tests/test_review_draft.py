@@ -6,27 +6,20 @@ import copy
 import json
 import math
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from calibrate.batch import run_batch
 from calibrate.batch.factcheck import parse_figure
-from calibrate.params import load_params
 from calibrate.present.review.draft import _LISTS, review_draft
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    params = load_params(ROOT / "params" / "sample.yaml")
-    result = run_batch(params, out_dir=tmp_path_factory.mktemp("reports"), workers=2, progress=False)
-    assert result.ok
-    return result.out_dir
+def run(sample_reports):
+    return sample_reports
 
 
 def _close(shown: str, value) -> bool:
