@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from ..escape import is_missing
+from ..narrative.formatting import fmt_ordinal
 from .builder import AI_METRICS, BOOK_METRICS, HEALTH_METRICS, OUTCOME_METRICS
 from .units import format_measure
 
@@ -63,12 +64,6 @@ def _figure(facts: Mapping[str, Any], metric: str) -> str:
     return shown if shown is not None else "not computable"
 
 
-def _ordinal(percentile: float) -> str:
-    n = int(float(percentile) + 0.5)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _measures_table(facts: Mapping[str, Any], metrics: Sequence[str]) -> list[str]:
     figures = facts.get("figures") or {}
     cohort = facts.get("cohort") or {}
@@ -82,7 +77,7 @@ def _measures_table(facts: Mapping[str, Any], metrics: Sequence[str]) -> list[st
         shown_median = format_measure(median, fact.get("unit", ""), noun=_NOUNS.get(metric, "account")) if median is not None else None
         pct = percentiles.get(metric)
         rows.append(f"| {_cell(fact['label'])} | {_figure(facts, metric)} | {shown_median or '—'} | "
-                    f"{_ordinal(pct) if pct is not None else '—'} |")
+                    f"{fmt_ordinal(pct) if pct is not None else '—'} |")
     return rows if len(rows) > 2 else []
 
 
