@@ -69,3 +69,16 @@ def test_what_report_notebooks_import_does_not_import_altair():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+def test_charts_are_checked_against_the_schema_when_the_tests_ask(monkeypatch):
+    import pytest
+
+    broken = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_point().encode(x="a:Q")
+    broken["width"] = "very wide"  # set after construction: only the full check at drawing time sees it
+    monkeypatch.setenv("CALIBRATE_CHECK_CHARTS", "1")
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="very wide"):
+        chart_to_svg(broken)
+    monkeypatch.setenv("CALIBRATE_CHECK_CHARTS", "0")  # a batch: the spec goes to the renderer unchecked
+    good = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_point().encode(x="a:Q")
+    assert "<svg" in chart_to_svg(good)
