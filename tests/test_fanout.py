@@ -84,6 +84,17 @@ def test_reviews_and_facts_are_the_same_from_two_processes_as_from_one(monkeypat
     assert list(one_reviews) == list(two_reviews) and len(one_reviews) >= 9
     for csm_id in one_reviews:
         assert as_stored(two_reviews[csm_id], f"two-{csm_id}") == as_stored(one_reviews[csm_id], f"one-{csm_id}"), csm_id
+    # Written by the children themselves (the batch's way): the same folders, byte for byte.
+    from calibrate.present.bundle import SpooledSlice, write_slice_folder
+
+    spooled, _ = build_csm_reviews(current, previous, dataset, params, charts_for=(), ratings=ratings, workers=2,
+                                   spool=tmp_path / "spool")
+    assert list(spooled) == list(one_reviews)
+    for csm_id, handle in spooled.items():
+        assert isinstance(handle, SpooledSlice) and Path(handle.folder).parent == tmp_path / "spool"
+        write_slice_folder(one_reviews[csm_id], tmp_path / f"mem-{csm_id}")
+        files = lambda root: {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(Path(root).rglob("*")) if p.is_file()}  # noqa: E731
+        assert files(handle.folder) == files(tmp_path / f"mem-{csm_id}"), csm_id
     one_facts = build_facts(current, dataset, params, ratings, workers=1)
     two_facts = build_facts(current, dataset, params, ratings, workers=2)
     assert json.dumps(one_facts, sort_keys=True, default=str) == json.dumps(two_facts, sort_keys=True, default=str)

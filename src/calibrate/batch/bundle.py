@@ -21,7 +21,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 
@@ -37,8 +37,9 @@ from ..present.bundle import (
     batch_path,
     csm_slice_path,
     leadership_path,
+    SpooledSlice,
     read_meta,
-    save_charts,
+    write_slice_folder,
     team_path,
     template_path,
 )
@@ -182,17 +183,20 @@ def write_bundle(
     try:
         def write_slice(item: tuple[str, str]) -> None:
             csm_id, csm_key = item
-            review = prepared.csm_slices[csm_id]
-            charts = getattr(review, "charts", None)
-            if charts:  # drawn already: kept beside the slice, where the batch's workers look first
-                review = replace(review, charts={})
-            dump_part(review, csm_slice_path(work, csm_key), where=f"csm_slices[{csm_id!r}]")
-            if charts:
-                save_charts(work, csm_key, charts)
+            review, target = prepared.csm_slices[csm_id], csm_slice_path(work, csm_key)
+            if isinstance(review, SpooledSlice):  # written by the process that built it: moved, not rewritten
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(review.folder, target)
+            else:
+                write_slice_folder(review, target)
 
-        # A thousand slices are a thousand folders of JSON and Parquet: written by every core (calibrate.fanout).
-        fork_map(write_slice, [(c, k) for c, k in csm_keys.items() if c in prepared.csm_slices],
-                 workers=default_workers(workers))
+        items = [(c, k) for c, k in csm_keys.items() if c in prepared.csm_slices]
+        if any(not isinstance(prepared.csm_slices[c], SpooledSlice) for c, _ in items):
+            # A thousand slices are a thousand folders of JSON and Parquet: written by every core (calibrate.fanout).
+            fork_map(write_slice, items, workers=default_workers(workers))
+        else:
+            for item in items:
+                write_slice(item)
         dump_part(prepared.team, team_path(work), where="team")
         dump_part(prepared.leadership, leadership_path(work), where="leadership")
         batch_part = {

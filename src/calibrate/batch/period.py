@@ -97,7 +97,8 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     ratings = merge_ratings(current.scores, dataset.get("manager_ratings"), decisions, period=period.label)
     workers = default_workers(params.batch.workers)
     reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only,
-                                                ratings=ratings, workers=workers, draw_when_forked=True)
+                                                ratings=ratings, workers=workers, draw_when_forked=True,
+                                                spool=_spool_folder())
     say("writing each CSM's facts")
     facts = build_facts(current, dataset, params, ratings, workers=workers)
     say("building the team calibration report")
@@ -129,6 +130,21 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
         manifest_extra={"calibration_decisions": list(team_report.audit_trail)},
         facts=facts,
     )
+
+
+def _spool_folder() -> str:
+    """A temporary folder for reviews written by the processes that build them; removed when this process exits.
+
+    The bundle writer moves each review's folder out of it into the bundle; whatever a refused or
+    interrupted run leaves there goes with the process.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="calibrate-reviews-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def build_facts(current, dataset: Dataset, params: Params, ratings, *, workers: int = 1) -> dict:

@@ -49,6 +49,8 @@ __all__ = [
     "load_team",
     "load_leadership",
     "save_charts",
+    "SpooledSlice",
+    "write_slice_folder",
 ]
 
 BUNDLE_FORMAT = 2
@@ -170,3 +172,34 @@ def save_charts(bundle_dir: str | Path, csm_key: str, charts: Mapping[str, str |
     target = charts_path(bundle_dir, csm_key)
     write_text_atomic(target, json.dumps(dict(charts), ensure_ascii=False))
     return target
+
+
+@dataclass(frozen=True)
+class SpooledSlice:
+    """A review already written as a slice folder (``write_slice_folder``), waiting to be moved into a bundle.
+
+    A 1,000-CSM preparation builds its reviews in child processes
+    (``calibrate.fanout``); each child writes its reviews straight to a spool
+    folder and sends back only this, instead of the review itself (pickled
+    there, unpickled here, then encoded again for the bundle).
+    """
+
+    folder: str
+
+
+def write_slice_folder(review: Any, folder: str | Path) -> Path:
+    """Write one review as a bundle's slice folder: ``part.json`` and its tables, its charts in ``charts.json``.
+
+    Charts are kept beside the slice, where a batch worker looks before it
+    reads the slice, so a review whose charts are drawn is never read twice.
+    """
+    from .codec import dump_part
+
+    folder = Path(folder)
+    charts = getattr(review, "charts", None)
+    if charts:
+        review = replace(review, charts={})
+    dump_part(review, folder, where=f"review of {getattr(review, 'csm_id', '?')}")
+    if charts:
+        (folder / "charts.json").write_text(json.dumps(dict(charts), ensure_ascii=False), encoding="utf-8")
+    return folder

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Collection, Mapping
 
 import pandas as pd
@@ -22,6 +23,7 @@ from ...dataset import Dataset
 from ...errors import ReportError
 from ...metrics.health import health_index
 from ...params import CATEGORIES, Params
+from ..bundle import SpooledSlice, write_slice_folder
 from ..narrative import NameIndex, ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
 from . import records as R
 from . import tables as T
@@ -364,8 +366,8 @@ def _check(review: CsmReview, *, forbidden: NameIndex, universe: NameIndex) -> s
 def build_csm_reviews(
     current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None,
     only: Collection[str] | None = None, ratings: pd.DataFrame | None = None, workers: int | None = 1,
-    draw_when_forked: bool = False,
-) -> tuple[dict[str, CsmReview], TeamReference]:
+    draw_when_forked: bool = False, spool: str | Path | None = None,
+) -> tuple[dict[str, CsmReview | SpooledSlice], TeamReference]:
     """Per-CSM reviews, with their charts drawn, and the team reference for ``current.period``.
 
     Parameters
@@ -386,6 +388,9 @@ def build_csm_reviews(
     draw_when_forked : when the reviews are built in child processes, draw
         every review's charts there too (whatever ``charts_for`` says), while
         the review is in memory; the batch then has no chart left to draw.
+    spool : a folder; when the reviews are built in child processes, each
+        child writes its reviews there as bundle slice folders and the result
+        maps those CSMs to ``SpooledSlice`` (the bundle writer moves them).
 
     Returns
     -------
@@ -408,23 +413,32 @@ def build_csm_reviews(
     wanted = None if only is None else {str(x) for x in only}
     ids = [c for c in current.scores["csm_id"].astype(str) if wanted is None or c in wanted]
 
-    def one(csm_id: str) -> CsmReview:
+    def one(position: int) -> CsmReview | SpooledSlice:
+        csm_id = ids[position]
         mine, my_data = slicer.for_csm(csm_id)  # this CSM's rows only, cut once by group-by
         review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, colleagues=redactors,
                                   ratings=rating_rows.get(csm_id), lookups=lookups)
         problem = _check(review, forbidden=colleagues, universe=universe)
         # Only this review fails (its notebook stops with the message); the batch goes on.
         if problem:
-            return replace(review, refused=problem)
-        return replace(review, charts=review_charts(review)) if draw_here else review
+            review = replace(review, refused=problem)
+        elif draw_here:
+            review = replace(review, charts=review_charts(review))
+        if spool_here:  # written here, in the child; only the folder's name travels back
+            return SpooledSlice(str(write_slice_folder(review, Path(spool) / f"{position:06d}")))
+        return review
 
     # Every CSM's review is the same function of that CSM's rows: spread over the cores (calibrate.fanout).
     n_workers = default_workers(workers)
+    forked = will_fork(len(ids), workers=n_workers)
     # The chart renderer keeps a thread in the process that first used it, and a forked child cannot use
     # that renderer: children draw only when this process has not drawn yet.
-    draw_here = draw_when_forked and will_fork(len(ids), workers=n_workers) and "vl_convert" not in sys.modules
-    reviews: dict[str, CsmReview] = dict(zip(ids, fork_map(one, ids, workers=n_workers)))
+    draw_here = draw_when_forked and forked and "vl_convert" not in sys.modules
+    spool_here = spool is not None and forked
+    reviews: dict[str, CsmReview | SpooledSlice] = dict(zip(ids, fork_map(one, range(len(ids)), workers=n_workers)))
     for csm_id, review in reviews.items():
+        if isinstance(review, SpooledSlice):
+            continue
         if not review.refused and not review.charts and (charts_for is None or csm_id in charts_for):
             reviews[csm_id] = replace(review, charts=review_charts(review))
     return reviews, team
