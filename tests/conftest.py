@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Every chart the tests draw is checked against the Vega-Lite schema (present/charts.py::chart_to_svg);
+# batches skip the check. Set before any worker or kernel starts, so they inherit it.
+os.environ.setdefault("CALIBRATE_CHECK_CHARTS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -113,3 +113,16 @@ def test_team_charts_speak_in_words_and_never_by_colour_alone():
     assert "needs_development" not in share_svg and "needs development" in share_svg
     share = rating_share_chart(report.rating_check).to_dict()
     assert share["encoding"]["stroke"]["field"] == share["encoding"]["color"]["field"] == "series"
+
+
+def test_charts_are_checked_against_the_schema_when_the_tests_ask(monkeypatch):
+    import pytest
+
+    broken = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_point().encode(x="a:Q")
+    broken["width"] = "very wide"  # set after construction: only the full check at drawing time sees it
+    monkeypatch.setenv("CALIBRATE_CHECK_CHARTS", "1")
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="very wide"):
+        chart_to_svg(broken)
+    monkeypatch.setenv("CALIBRATE_CHECK_CHARTS", "0")  # a batch: the spec goes to the renderer unchecked
+    good = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_point().encode(x="a:Q")
+    assert "<svg" in chart_to_svg(good)

@@ -21,13 +21,14 @@ import hashlib
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 
 from .. import __version__
 from ..dataset import Dataset
 from ..errors import ReportError
+from ..fanout import default_workers, fork_map
 from ..params import Params, params_hash
 from ..periods import Period
 from ..present.bundle import (
@@ -37,6 +38,7 @@ from ..present.bundle import (
     csm_slice_path,
     leadership_path,
     read_meta,
+    save_charts,
     team_path,
     template_path,
 )
@@ -161,8 +163,11 @@ def write_bundle(
     keys: Mapping[str, Any] | None = None,
     origin: Mapping[str, Any] | None = None,
     templates_dir: str | Path | None = None,
+    workers: int | None = None,
 ) -> BundleInfo:
     """Write ``prepared`` as a bundle at ``bundle_dir`` (replacing any bundle there) and return its info.
+
+    ``workers``: processes writing the per-CSM slices (default one per core).
 
     Everything is written into a fresh sibling folder first and moved into
     place at the end; ``bundle.json`` is written last, so a folder without it
@@ -175,9 +180,19 @@ def write_bundle(
     csm_keys = assign_keys(prepared.scores["csm_id"].astype(str))
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        for csm_id, csm_key in csm_keys.items():
-            if csm_id in prepared.csm_slices:
-                dump_part(prepared.csm_slices[csm_id], csm_slice_path(work, csm_key), where=f"csm_slices[{csm_id!r}]")
+        def write_slice(item: tuple[str, str]) -> None:
+            csm_id, csm_key = item
+            review = prepared.csm_slices[csm_id]
+            charts = getattr(review, "charts", None)
+            if charts:  # drawn already: kept beside the slice, where the batch's workers look first
+                review = replace(review, charts={})
+            dump_part(review, csm_slice_path(work, csm_key), where=f"csm_slices[{csm_id!r}]")
+            if charts:
+                save_charts(work, csm_key, charts)
+
+        # A thousand slices are a thousand folders of JSON and Parquet: written by every core (calibrate.fanout).
+        fork_map(write_slice, [(c, k) for c, k in csm_keys.items() if c in prepared.csm_slices],
+                 workers=default_workers(workers))
         dump_part(prepared.team, team_path(work), where="team")
         dump_part(prepared.leadership, leadership_path(work), where="leadership")
         batch_part = {

@@ -153,10 +153,15 @@ class _Reader(HTMLParser):
             self._buf.append(data)
 
 
+_SKIPPED = re.compile(r"<(svg|style|script)\b.*?</\1\s*>", re.S | re.I)
+
+
 def read_page(page_html: str) -> PageFigures:
     """Tiles, tables and notes of a rendered report (charts, styles and scripts skipped)."""
     reader = _Reader()
-    reader.feed(page_html)
+    # Charts, styles and scripts hold no figure the check reads, and inline SVG is most of a page's text:
+    # cut out before parsing (the reader also skips whatever is left inside them).
+    reader.feed(_SKIPPED.sub(" ", page_html))
     reader.close()
     return reader.page
 

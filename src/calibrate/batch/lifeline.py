@@ -6,6 +6,12 @@ moment its parent dies, even by ``kill -9``, so no worker is left rendering
 reports for a run that no longer exists. Each worker's Jupyter kernel watches
 its own parent (ipykernel's parent poller) and ends when its worker does.
 Elsewhere it does nothing.
+
+``start_worker`` is the pool's initializer: ``die_with_parent``, and Ctrl-C
+left to the run. A terminal sends SIGINT to the whole process group; a
+worker interrupted inside a notebook printed that notebook's half-finished
+task as a traceback. The run itself handles Ctrl-C (it stops the pool, marks
+the folder interrupted and exits 130), and its workers die with it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import os
 import signal
 import sys
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "start_worker"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -34,3 +40,9 @@ def die_with_parent(parent_pid: int | None = None) -> bool:
     if parent_pid is not None and os.getppid() != parent_pid:  # the parent died before the call above
         os.kill(os.getpid(), signal.SIGKILL)
     return True
+
+
+def start_worker(parent_pid: int | None = None) -> None:
+    """Initializer of a local pool worker (module docstring): dies with its parent, ignores Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)

@@ -24,6 +24,7 @@ from ..dataset import Dataset
 from ..errors import CalibrateError
 from ..params import Params
 from ..periods import Period
+from ..fanout import default_workers, fork_map
 from .prepare import PreparedBatch
 
 __all__ = ["prepare_period", "history_periods", "compute_history"]
@@ -91,13 +92,14 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
         flag_validation = validate_flags(dataset, params, period)
 
     say("building per-CSM reviews")
-    # Each review's charts are drawn later by the worker that runs its notebook
-    # (batch.execute), spread over the workers instead of one after another here.
+    # With several cores each review's charts are drawn by the child process that builds it (calibrate.fanout);
+    # otherwise later, by the worker that runs its notebook (batch.execute), not one after another here.
     ratings = merge_ratings(current.scores, dataset.get("manager_ratings"), decisions, period=period.label)
+    workers = default_workers(params.batch.workers)
     reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only,
-                                                ratings=ratings)
+                                                ratings=ratings, workers=workers, draw_when_forked=True)
     say("writing each CSM's facts")
-    facts = build_facts(current, dataset, params, ratings)
+    facts = build_facts(current, dataset, params, ratings, workers=workers)
     say("building the team calibration report")
     team_report = build_team_report(
         current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation
@@ -129,11 +131,14 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     )
 
 
-def build_facts(current, dataset: Dataset, params: Params, ratings) -> dict:
-    """``csm_id -> fact file`` for every scored CSM (``calibrate.facts``), from the quarter's computed tables."""
+def build_facts(current, dataset: Dataset, params: Params, ratings, *, workers: int = 1) -> dict:
+    """``csm_id -> fact file`` for every scored CSM (``calibrate.facts``), from the quarter's computed tables.
+
+    ``workers``: processes sharing the CSMs (``calibrate.fanout``); the files are the same with any number.
+    """
     from ..facts import csm_facts
     from ..measures import MEASURES
-    from ..scoring.standing import cohort_standing
+    from ..scoring.standing import CohortStandings
 
     scores = current.scores
     names = dict(zip(dataset["accounts"]["account_id"].astype(str), dataset["accounts"]["name"].astype(str)))
@@ -142,12 +147,15 @@ def build_facts(current, dataset: Dataset, params: Params, ratings) -> dict:
     rating_rows = {} if ratings is None else {str(r["csm_id"]): r for r in ratings.to_dict("records")}
     metrics = [m for m in MEASURES if m in scores.columns]
     empty_life, empty_due = current.lifecycle.iloc[0:0], current.renewals_due.iloc[0:0]
-    out = {}
-    for row in scores.to_dict("records"):
+    standings = CohortStandings(scores, min_cohort_size=params.scoring.min_cohort_size)
+
+    def one(row: dict) -> dict:
         csm_id = str(row["csm_id"])
-        out[csm_id] = csm_facts(
+        return csm_facts(
             csm_id, period=current.period, scores_row=row, lifecycle=life.get(csm_id, empty_life),
             renewals_due=due.get(csm_id, empty_due), account_names=names, ratings=rating_rows.get(csm_id),
-            standing=cohort_standing(scores, csm_id, min_cohort_size=params.scoring.min_cohort_size, metrics=metrics),
+            standing=standings.of(csm_id, metrics),
         )
-    return out
+
+    rows = scores.to_dict("records")
+    return dict(zip((str(row["csm_id"]) for row in rows), fork_map(one, rows, workers=workers)))

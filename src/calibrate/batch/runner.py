@@ -39,7 +39,7 @@ from ..atomic import write_csv_atomic, write_text_atomic
 from .consistency import check_same_run, input_fingerprint
 from .execute import JobOutput, NotebookJob, resolve_kernel_name, run_job, warm_up, write_job_output
 from .index import render_index
-from .lifeline import die_with_parent
+from .lifeline import start_worker
 from .lock import FolderLock
 from .manifest import NotebookStatus, input_records, read_manifest, status_from_dict, utc_now, write_manifest
 from .bundle import default_bundle_dir, stage_bundle
@@ -263,7 +263,7 @@ def run_batch(
 def _warm_pool(n_workers: int, kernel_name: str) -> cf.ProcessPoolExecutor:
     # spawn, not fork: each worker starts clean (no inherited threads or event loops).
     pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=die_with_parent, initargs=(os.getpid(),))
+                                  initializer=start_worker, initargs=(os.getpid(),))
     for _ in range(n_workers):
         pool.submit(warm_up, kernel_name)
     return pool
@@ -495,6 +495,9 @@ def _consistency_check(prepared: PreparedBatch) -> Callable[[NotebookJob, JobOut
     return check
 
 
+STATE_EVERY_SECONDS = 1.0
+
+
 def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, pool: cf.Executor, progress: bool,
               period_dir: Path, on_result: Callable[[], None],
               check: Callable[[NotebookJob, JobOutput], JobOutput] | None = None) -> None:
@@ -502,7 +505,7 @@ def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, p
         return
     from tqdm.auto import tqdm
 
-    t0 = time.monotonic()
+    t0 = last_state = time.monotonic()
     with tqdm(total=len(jobs), desc="Reports", unit="report", disable=not progress) as bar:
         futures = {pool.submit(run_job, job): job for job in jobs}
         try:
@@ -521,7 +524,12 @@ def _run_jobs(jobs: list[NotebookJob], statuses: dict[str, NotebookStatus], *, p
                 failed = sum(s.status == "failed" for s in statuses.values())
                 rate = bar.n / max(time.monotonic() - t0, 1e-9)
                 bar.set_postfix_str(f"{rate:.1f} reports/s" + (f", {failed} failed" if failed else ""))
-                on_result()
+                # The manifest and index list every report: rewriting them after each of 1,000 results costs
+                # the run's size squared. Once a second is enough for a reader (and for --resume after a
+                # crash, which then redoes at most a second's reports); the caller writes them at the end.
+                if time.monotonic() - last_state >= STATE_EVERY_SECONDS or bar.n == len(jobs):
+                    on_result()
+                    last_state = time.monotonic()
         except BaseException:
             if isinstance(pool, cf.ProcessPoolExecutor):  # our own pool: stop it now
                 pool.shutdown(wait=False, cancel_futures=True)

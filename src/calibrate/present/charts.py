@@ -13,6 +13,7 @@ house theme (``THEME``) unless its own ``configure_*`` says otherwise.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from typing import Any
@@ -67,7 +68,10 @@ def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
     """
     import vl_convert as vlc
 
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    # Checking a chart against the Vega-Lite schema costs about as much as building it, and every chart
+    # is built by the same code for every CSM: the test suite checks them all (CALIBRATE_CHECK_CHARTS=1,
+    # set in tests/conftest.py), a batch of a thousand reviews does not repeat it.
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=os.environ.get("CALIBRATE_CHECK_CHARTS") == "1")
     svg = vlc.vegalite_to_svg(spec, vl_version=_VL_VERSION, config=THEME)
     # Ids from a hash of the drawing: unique per chart on a page, and the same for the same chart in any process
     # (a counter made a report depend on which charts its worker had drawn before).

@@ -112,8 +112,9 @@ def _export_body(nb: nbformat.NotebookNode) -> str:
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     if _EXPORTER is None:
+        # optimistic_validation: check the notebook's format once, not after each of a dozen preprocessors.
         _EXPORTER = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                                 exclude_output_prompt=True, anchor_link_text="")
+                                 exclude_output_prompt=True, anchor_link_text="", optimistic_validation=True)
     exporter = _EXPORTER
     resources = exporter._init_resources(None)
     langinfo = nb.metadata.get("language_info", {})

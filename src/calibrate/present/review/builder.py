@@ -11,6 +11,7 @@ carries text that names a colleague or an account outside the book.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Mapping
 
@@ -27,8 +28,10 @@ from . import tables as T
 from . import texts
 from .chart_data import health_frame, waterfall_frame
 from .evidence import ColleagueRedactor, book_frame, redactor, notes_frame, review_evidence, tenure_months, triggers_frame
+from ...fanout import default_workers, fork_map, will_fork
 from ...scoring.slices import CsmSlicer
-from .team import TeamReference, cohort_figures, team_reference
+from ...scoring.standing import CohortStandings
+from .team import REFERENCE_METRICS, TeamReference, cohort_figures, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
 
 __all__ = ["CsmReview", "build_csm_reviews", "build_csm_review", "SECTIONS"]
@@ -86,6 +89,36 @@ def _row(scores: pd.DataFrame, csm_id: str) -> dict | None:
     return {k: (None if is_missing(v) else v) for k, v in rows.iloc[0].to_dict().items()}
 
 
+def _rows_by_csm(scores: pd.DataFrame) -> dict[str, dict]:
+    """``_row`` for every CSM of ``scores`` at once (each CSM's first row, missing values as None)."""
+    out: dict[str, dict] = {}
+    for record in scores.to_dict("records"):
+        key = str(record["csm_id"])
+        if key not in out:
+            out[key] = {k: (None if is_missing(v) else v) for k, v in record.items()}
+    return out
+
+
+@dataclass(frozen=True)
+class TeamLookups:
+    """Lookups over the whole team's scores, built once per batch rather than once per review.
+
+    ``standings`` answers each CSM's cohort standing; ``rows`` holds each
+    quarter's score rows by CSM id (the review quarter first, then the
+    earlier ones in the order ``previous`` lists them). Both give exactly
+    what the one-CSM functions give (``cohort_figures``, ``_row``).
+    """
+
+    standings: CohortStandings
+    rows: tuple[Mapping[str, dict], ...]
+
+    @classmethod
+    def build(cls, current, previous: list, *, min_cohort_size: int) -> "TeamLookups":
+        frames = [current.scores] + [prev.scores for prev in previous[:3]]
+        return cls(standings=CohortStandings(current.scores, min_cohort_size=min_cohort_size),
+                   rows=tuple(_rows_by_csm(frame) for frame in frames))
+
+
 def _kpis(metrics: Mapping, names) -> dict[str, str]:
     out = {}
     for name in names:
@@ -106,6 +139,7 @@ def build_csm_review(
     other_names=(),
     ratings: Mapping[str, Any] | None = None,
     colleagues: ColleagueRedactor | None = None,
+    lookups: TeamLookups | None = None,
 ) -> CsmReview:
     """The review of one CSM (see :func:`build_csm_reviews`, which also runs the grounding check).
 
@@ -113,10 +147,11 @@ def build_csm_review(
     (``colleagues``, built once for a whole company, does the same without compiling a pattern per review).
     ``ratings``: this CSM's row of ``models.decisions.merge_ratings`` (model, manager and final
     rating), so the review shows the same final rating as the team report.
+    ``lookups``: the team's ``TeamLookups`` when many reviews are built (the same figures, found faster).
     """
     period = current.period
     scores = current.scores
-    metrics = _row(scores, csm_id)
+    metrics = lookups.rows[0].get(csm_id) if lookups is not None else _row(scores, csm_id)
     if metrics is None:
         raise ReportError(f"CSM {csm_id!r} has no row in the scores of {period.label}; build reviews only for CSMs in current.scores.")
     arr = arr if arr is not None else arr_series(dataset["arr"])
@@ -130,14 +165,17 @@ def build_csm_review(
     until = period.end if is_missing(left) or pd.Timestamp(left) >= period.end else pd.Timestamp(left)
     tenure = tenure_months(hire, until)
 
-    medians, percentiles, cohort_size, cohort = cohort_figures(scores, csm_id, min_cohort_size=sp.min_cohort_size)
+    if lookups is not None:
+        medians, percentiles, cohort_size, cohort = lookups.standings.of(csm_id, REFERENCE_METRICS)
+    else:
+        medians, percentiles, cohort_size, cohort = cohort_figures(scores, csm_id, min_cohort_size=sp.min_cohort_size)
     book = book_frame(current, dataset, csm_id, arr=arr, health_index=health_lookup)
     redact = colleagues.for_csm(name) if colleagues is not None else redactor(other_names, name)
     notes_df = notes_frame(dataset, csm_id, period, redact=redact)
     trig = triggers_frame(current, csm_id, redact=redact)
     history = [(period.label, metrics)]
-    for prev in previous[:3]:
-        row = _row(prev.scores, csm_id)
+    for quarter, prev in enumerate(previous[:3], start=1):
+        row = lookups.rows[quarter].get(csm_id) if lookups is not None else _row(prev.scores, csm_id)
         if row is not None:
             history.append((prev.period.label, row))
     previous_scores = tuple((label, float(m["overall_score"])) for label, m in history[1:] if not is_missing(m.get("overall_score")))
@@ -325,7 +363,8 @@ def _check(review: CsmReview, *, forbidden: NameIndex, universe: NameIndex) -> s
 
 def build_csm_reviews(
     current, previous: list, dataset: Dataset, params: Params, *, charts_for: Collection[str] | None = None,
-    only: Collection[str] | None = None, ratings: pd.DataFrame | None = None,
+    only: Collection[str] | None = None, ratings: pd.DataFrame | None = None, workers: int | None = 1,
+    draw_when_forked: bool = False,
 ) -> tuple[dict[str, CsmReview], TeamReference]:
     """Per-CSM reviews, with their charts drawn, and the team reference for ``current.period``.
 
@@ -342,6 +381,11 @@ def build_csm_reviews(
         team reference is always the whole team's.
     ratings : ``models.decisions.merge_ratings`` of the quarter (model,
         manager and final rating per CSM); None shows the model's rating only.
+    workers : processes that build the reviews (``calibrate.fanout``; 1: this
+        process only, None or 0: one per core). The reviews are the same.
+    draw_when_forked : when the reviews are built in child processes, draw
+        every review's charts there too (whatever ``charts_for`` says), while
+        the review is in memory; the batch then has no chart left to draw.
 
     Returns
     -------
@@ -359,22 +403,28 @@ def build_csm_reviews(
     colleagues = NameIndex(all_names.values())
     redactors = ColleagueRedactor(all_names.values())
     slicer = CsmSlicer(current, dataset)
+    lookups = TeamLookups.build(current, previous, min_cohort_size=params.scoring.min_cohort_size)
     rating_rows = {} if ratings is None else {str(r["csm_id"]): r for r in ratings.to_dict("records")}
-    reviews: dict[str, CsmReview] = {}
     wanted = None if only is None else {str(x) for x in only}
-    for csm_id in current.scores["csm_id"].astype(str):
-        if wanted is not None and csm_id not in wanted:
-            continue
-        own = all_names.get(csm_id, "")
+    ids = [c for c in current.scores["csm_id"].astype(str) if wanted is None or c in wanted]
+
+    def one(csm_id: str) -> CsmReview:
         mine, my_data = slicer.for_csm(csm_id)  # this CSM's rows only, cut once by group-by
         review = build_csm_review(csm_id, mine, previous, my_data, params, arr=arr, colleagues=redactors,
-                                  ratings=rating_rows.get(csm_id))
+                                  ratings=rating_rows.get(csm_id), lookups=lookups)
         problem = _check(review, forbidden=colleagues, universe=universe)
+        # Only this review fails (its notebook stops with the message); the batch goes on.
         if problem:
-            # Only this review fails (its notebook stops with the message); the batch goes on.
-            reviews[csm_id] = replace(review, refused=problem)
-            continue
-        if charts_for is None or csm_id in charts_for:
-            review = replace(review, charts=review_charts(review))
-        reviews[csm_id] = review
+            return replace(review, refused=problem)
+        return replace(review, charts=review_charts(review)) if draw_here else review
+
+    # Every CSM's review is the same function of that CSM's rows: spread over the cores (calibrate.fanout).
+    n_workers = default_workers(workers)
+    # The chart renderer keeps a thread in the process that first used it, and a forked child cannot use
+    # that renderer: children draw only when this process has not drawn yet.
+    draw_here = draw_when_forked and will_fork(len(ids), workers=n_workers) and "vl_convert" not in sys.modules
+    reviews: dict[str, CsmReview] = dict(zip(ids, fork_map(one, ids, workers=n_workers)))
+    for csm_id, review in reviews.items():
+        if not review.refused and not review.charts and (charts_for is None or csm_id in charts_for):
+            reviews[csm_id] = replace(review, charts=review_charts(review))
     return reviews, team

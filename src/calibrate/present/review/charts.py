@@ -150,8 +150,10 @@ def draw_slice_charts(bundle_dir, csm_key: str) -> bool:
     notebook run on its own calls it too. The charts are stored beside the
     slice (``charts.json``), so the next run of the same bundle reuses them.
     """
-    from ..bundle import load_csm_slice, save_charts
+    from ..bundle import charts_path, load_csm_slice, save_charts
 
+    if charts_path(bundle_dir, csm_key).is_file():  # drawn when the bundle was prepared: nothing to read
+        return False
     review = load_csm_slice(bundle_dir, csm_key)
     if not hasattr(review, "chart_data") or getattr(review, "charts", None):
         return False
