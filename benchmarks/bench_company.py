@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, object] = {"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "cores": os.cpu_count(), "csms_requested": args.csms}
 
     start = time.perf_counter()
-    dataset = load_dataset(folder, column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(folder, **params.load_options())
     validate_s = time.perf_counter() - start
 
     timing: dict[str, float] = {}

@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--params", type=Path, default=ROOT / "params" / "sample.yaml")
     params_path = parser.parse_args().params
     params = load_params(params_path)
-    dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(params.data_path(), **params.load_options())
     figures: dict[str, float] = {}
 
     start = time.perf_counter()

@@ -25,7 +25,7 @@ def prepare_alone(params_path: str, data_dir: str, csm_id: str) -> tuple[str, st
     from calibrate.present.review import build_csm_reviews
 
     params = load_params(params_path).replace(data_dir=data_dir)
-    dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(params.data_path(), **params.load_options())
     current, previous = compute_history(dataset, params, params.quarter)
     # draws only this CSM's charts, as the analyst's own notebook would (not every colleague's)
     reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for={csm_id})

@@ -1,7 +1,10 @@
 """calibrate run --pdf on a copy of data/sample: the team report and a review print to PDFs that open
 (pypdf), carry the page header (report title and quarter) on every page, and, laid out for print in the
 same Chromium, every chart is shorter than a printed page (so, kept whole by break-inside: avoid, none is
-split). Refusal without Chromium: exit 2, nothing written."""
+split). Each page is also drawn as an image (pypdfium2) and nothing is cut by a page break: the pixel rows
+where the printed area starts and ends are blank on every page (a chart, table row or line of text
+crossing a break leaves ink there; a page printed without the print rules shows the check finds it).
+Refusal without Chromium: exit 2, nothing written."""
 
 from __future__ import annotations
 
@@ -19,6 +22,31 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
 ROOT = Path(__file__).resolve().parents[1]
 MM = 96 / 25.4  # CSS px per millimetre
+TOP_MM, BOTTOM_MM, SIDE_MM = 18, 12, 10  # the margins batch/pdf.py prints with
+
+
+def _cut_by_page_breaks(pdf_path: Path) -> list[str]:
+    """Pages where something crosses the top or bottom edge of the printed area, drawn at 2 px per point."""
+    import numpy as np
+
+    pdfium = pytest.importorskip("pypdfium2")
+    document = pdfium.PdfDocument(str(pdf_path))
+    cuts = []
+    try:
+        for number in range(len(document)):
+            image = np.asarray(document[number].render(scale=2, grayscale=True).to_numpy())
+            if image.ndim == 3:
+                image = image[..., :3].mean(axis=2)
+            px_per_mm = image.shape[0] / 297
+            top, bottom = round(TOP_MM * px_per_mm), image.shape[0] - round(BOTTOM_MM * px_per_mm)
+            left, right = round(SIDE_MM * px_per_mm), image.shape[1] - round(SIDE_MM * px_per_mm)
+            for edge, rows in (("top", image[top:top + 2, left:right]), ("bottom", image[bottom - 2:bottom, left:right])):
+                inked = int((rows < 200).sum())
+                if inked > 0 and not (edge == "top" and number == 0):
+                    cuts.append(f"page {number + 1} {edge}: {inked} dark pixels on the page break")
+    finally:
+        document.close()
+    return cuts
 
 
 def _run(*args: str, cwd: Path, env: dict | None = None):
@@ -47,6 +75,7 @@ def test_pdf_of_team_report_and_review(tmp_path: Path):
             text = page.extract_text()
             assert "Quarter 2026-Q3" in text and f"page {number} of {len(reader.pages)}" in text, (pdf_path, number)
             assert title.split()[0] in text, (pdf_path, number, title)
+        assert not _cut_by_page_breaks(pdf_path), (pdf_path, _cut_by_page_breaks(pdf_path))
 
     from playwright.sync_api import sync_playwright
 
@@ -64,6 +93,18 @@ def test_pdf_of_team_report_and_review(tmp_path: Path):
             assert heights, html_path
             assert max(heights) < printable_height, (html_path, max(heights))
         browser.close()
+
+
+def test_the_page_break_check_sees_a_cut(tmp_path: Path):
+    """The image check above is not blind: a block taller than a page, printed the same way, is found cut."""
+    from calibrate.batch.pdf import write_pdfs
+
+    page = tmp_path / "tall.html"
+    page.write_text("<!doctype html><html><body><h1>Tall</h1><div style='height:1500px;background:#223'></div>"
+                    "</body></html>", encoding="utf-8")
+    (pdf,) = write_pdfs([(page, "Tall")], period="2026-Q3", chromium=CHROMIUM)
+    cuts = _cut_by_page_breaks(pdf)
+    assert any("page 1 bottom" in c for c in cuts) and any("page 2 top" in c for c in cuts), cuts
 
 
 def test_pdf_refused_without_chromium(tmp_path: Path):

@@ -27,7 +27,7 @@ PARAMS = ROOT / "params" / "sample.yaml"
 @pytest.fixture(scope="module")
 def validation():
     params = load_params(PARAMS)
-    dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(params.data_path(), **params.load_options())
     return params, validate_flags(dataset, params)
 
 

@@ -71,6 +71,50 @@ def test_what_report_notebooks_import_does_not_import_altair():
     assert run.returncode == 0, run.stderr
 
 
+def _contrast_with_white(colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+def test_every_data_colour_is_at_least_3_to_1_against_the_page():
+    from calibrate.present.flags.charts import _VERDICT_COLORS
+    from calibrate.present.theme import PALETTE, REFERENCE_GREY
+
+    for colour in (*PALETTE, REFERENCE_GREY, *_VERDICT_COLORS.values()):
+        assert _contrast_with_white(colour) >= 3.0, colour
+
+
+def test_team_charts_speak_in_words_and_never_by_colour_alone():
+    from pathlib import Path
+
+    from calibrate.batch.period import compute_history
+    from calibrate.load import load_dataset
+    from calibrate.params import load_params
+    from calibrate.present.team import build_team_report
+    from calibrate.present.team.charts import nine_box_chart, portfolio_chart, rank_interval_plot, rating_share_chart
+
+    root = Path(__file__).resolve().parents[1]
+    params = load_params(root / "params" / "sample.yaml")
+    dataset = load_dataset(root / "data" / "sample", **params.load_options())
+    current, previous = compute_history(dataset, params, params.quarter)
+    report = build_team_report(current, previous, dataset, params, decisions=None)
+    nine = chart_to_svg(nine_box_chart(report.nine_box))
+    assert "needs_development" not in nine and "needs development" in nine
+    portfolio = portfolio_chart(report.balance).to_dict()
+    points = [layer for layer in portfolio["layer"] if layer.get("encoding", {}).get("shape")]
+    assert points and points[0]["encoding"]["shape"]["field"] == points[0]["encoding"]["color"]["field"] == "status"
+    ranks = rank_interval_plot(report.ranks, tier_cuts=report.tier_cuts).to_dict()
+    assert any(layer.get("encoding", {}).get("strokeDash", {}).get("field") == "mark" for layer in ranks["layer"])
+    share_svg = chart_to_svg(rating_share_chart(report.rating_check))
+    assert "needs_development" not in share_svg and "needs development" in share_svg
+    share = rating_share_chart(report.rating_check).to_dict()
+    assert share["encoding"]["stroke"]["field"] == share["encoding"]["color"]["field"] == "series"
+
+
 def test_charts_are_checked_against_the_schema_when_the_tests_ask(monkeypatch):
     import pytest
 

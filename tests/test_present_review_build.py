@@ -27,7 +27,7 @@ UNIT_RE = re.compile(
 @pytest.fixture(scope="module")
 def built():
     params = load_params(ROOT / "params" / "base.yaml")
-    dataset = load_dataset(ROOT / "data" / "sample", column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(ROOT / "data" / "sample", **params.load_options())
     current = compute_period(dataset, params, "2026-Q3")
     previous = [compute_period(dataset, params, p, triggers=False) for p in current.period.previous(3)]
     reviews, team = build_csm_reviews(current, previous, dataset, params)

@@ -38,7 +38,7 @@ def test_forty_csm_session_decides_everyone_exports_and_the_batch_reads_the_deci
 
     # The next `calibrate run` reads the file as it is (same function, same checks).
     params = load_params(params_path)
-    dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(params.data_path(), **params.load_options())
     decisions = load_calibration_decisions(params, dataset, inputs.scores)
     assert len(decisions) == len(queue)
     assert set(decisions["csm_id"]) == set(queue["csm_id"])

@@ -51,7 +51,7 @@ def test_notebook_executes_headless_on_the_sample(tmp_path):
 @pytest.fixture(scope="module")
 def sample_history():
     params = load_params(SAMPLE_PARAMS)
-    dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(params.data_path(), **params.load_options())
     current, previous = compute_history(dataset, params, params.quarter)
     return params, current, previous
 

@@ -100,7 +100,7 @@ def sample_result():
     from calibrate.load import load_dataset
 
     params = load_params(ROOT / "params" / "sample.yaml")
-    ds = load_dataset(SAMPLE, column_map=params.column_map, money_format=params.money_format)
+    ds = load_dataset(SAMPLE, **params.load_options())
     return compute_period(ds, params)
 
 

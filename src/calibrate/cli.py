@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a data folder against the data contract and summarise it")
-    p.add_argument("data_dir", type=Path, help="folder with one <table>.csv or .parquet per table")
+    p.add_argument("data_dir", help="folder of exports (a <table>.csv, .parquet or .xlsx per table), a .duckdb file or a database URL")
     p.add_argument("--params", type=Path, help="params file (for column_map, money_format and the period)")
     p.add_argument("--period", help="quarter checked for dormant assignments, e.g. 2026-Q3 (default: the params period)")
     p.set_defaults(handler=_cmd_validate)
@@ -103,17 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", type=Path, required=True, help="params YAML, e.g. params/sample.yaml")
-    p.add_argument("--data", type=Path, help="data folder (default: data_dir from params)")
+    p.add_argument("--data", help="data folder, .duckdb file or database URL (default: data_dir from params)")
     p.add_argument("--period", help="quarter such as 2026-Q3 (default: period from params)")
 
 
-def _load_params(path: Path | None, *, data: Path | None = None, period: str | None = None):
-    from .params import Params, load_params
+def _load_params(path: Path | None, *, data: str | None = None, period: str | None = None):
+    from .params import Params, load_params, resolve_data_dir
 
     params = load_params(path) if path is not None else Params()
     changes = {}
     if data is not None:
-        changes["data_dir"] = str(data.resolve())
+        changes["data_dir"] = resolve_data_dir(data)
     if period is not None:
         changes["period"] = period
     return params.replace(**changes) if changes else params
@@ -126,7 +126,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     params = _load_params(args.params, period=args.period)
     dataset = load_dataset(
-        args.data_dir, column_map=params.column_map, money_format=params.money_format, progress=_say
+        args.data_dir, **params.load_options(), progress=_say
     )
     dormant = dormant_warning(
         dataset["ownership"], arr_series(dataset["arr"]), params.quarter, handover_grace_days=params.attribution.handover_grace_days
@@ -253,7 +253,7 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     params = _load_params(args.params, data=args.data, period=args.period)
     _say("validating the input folder")
     dataset = load_dataset(
-        params.data_path(), column_map=params.column_map, money_format=params.money_format, progress=_say
+        params.data_path(), **params.load_options(), progress=_say
     )
     info, _ = ensure_bundle(
         params, dataset=dataset, bundle_dir=args.out, prepare_fn=partial(prepare_period, progress=_say), force=args.force,
@@ -279,7 +279,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"calibrate run: {params.period}, data {params.data_path()}", file=sys.stderr, flush=True)
     _say("validating the input folder")
     dataset = load_dataset(
-        params.data_path(), column_map=params.column_map, money_format=params.money_format, progress=_say
+        params.data_path(), **params.load_options(), progress=_say
     )
     prepare = partial(prepare_period, progress=_say)
     compare_with = None

@@ -32,6 +32,20 @@ import yaml
 from .errors import ParamsError
 from .periods import Period, parse_period
 
+_DATABASE_URL = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def is_database_url(data_dir: str | Path) -> bool:
+    """True when ``data_dir`` is a database URL (``postgresql://...``, ``sqlite:///...``), not a path."""
+    return isinstance(data_dir, str) and bool(_DATABASE_URL.match(data_dir))
+
+
+def resolve_data_dir(data_dir: str | Path) -> str:
+    """A data source given on a command line: a database URL as written, a path made absolute."""
+    if is_database_url(data_dir):
+        return str(data_dir).strip()
+    return str(Path(data_dir).expanduser().resolve())
+
 _PERIOD_TEXT = re.compile(r"^\d{4}-Q[1-4]$")
 
 __all__ = [
@@ -270,6 +284,7 @@ class Params:
     fiscal_year_start_month: int = 1
     money_format: str = "strict"
     column_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    table_map: dict[str, str] = field(default_factory=dict)
     calibration_decisions: str = ""
     attribution: AttributionParams = field(default_factory=AttributionParams)
     concentration: ConcentrationParams = field(default_factory=ConcentrationParams)
@@ -288,8 +303,15 @@ class Params:
     def quarter(self) -> Period:
         return parse_period(self.period, fiscal_year_start_month=self.fiscal_year_start_month)
 
-    def data_path(self) -> Path:
+    def data_path(self) -> Path | str:
+        """The data folder or DuckDB file (a ``Path``), or a database URL as written (``str``)."""
+        if is_database_url(self.data_dir):
+            return self.data_dir.strip()
         return _resolve(self.data_dir, self.source)
+
+    def load_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``load.load_dataset`` these params set."""
+        return {"column_map": self.column_map, "money_format": self.money_format, "table_map": self.table_map}
 
     def output_path(self) -> Path:
         return _resolve(self.output_dir, self.source)
@@ -388,7 +410,7 @@ def _refuse_non_finite(value: Any, path: Path, where: str = "") -> None:
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "column_map":
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("column_map", "table_map"):
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value
@@ -550,6 +572,7 @@ def _check_values(p: Params) -> None:
             fail(f"session.reason_codes.{code}", "a non-empty label the room reads", label)
     if p.session.minutes_per_csm <= 0:
         fail("session.minutes_per_csm", "> 0", p.session.minutes_per_csm)
+    _check_table_map(p, fail)
     for table, mapping in p.column_map.items():
         from .contract import TABLES
 
@@ -563,10 +586,30 @@ def _check_values(p: Params) -> None:
                 fail(f"column_map.{table}.{source_name}", "a column of the contract: " + ", ".join(sorted(valid)), contract_name)
 
 
+def _check_table_map(p: Params, fail) -> None:
+    from .contract import TABLES
+
+    for table, source in p.table_map.items():
+        if table not in TABLES:
+            close = difflib.get_close_matches(table, list(TABLES), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            fail(f"table_map.{table}", "keyed by a table of the data contract" + hint, table)
+        if not str(source).strip():
+            fail(f"table_map.{table}", "the name of a table or view in the database", source)
+
+
 def params_to_dict(p: Params) -> dict[str, Any]:
-    """Plain nested dict of every value (``source`` left out), for manifests and hashes."""
+    """Plain nested dict of every value (``source`` left out), for manifests and hashes.
+
+    A database URL's password is replaced by ``***``: manifests are shared, and the data a URL reads is
+    fingerprinted from its tables, not from how the connection was authorised.
+    """
     out = dataclasses.asdict(p)
     out.pop("source", None)
+    if is_database_url(p.data_dir):
+        from .load.database import shown_url
+
+        out["data_dir"] = shown_url(p.data_dir)
     return out
 
 

@@ -125,7 +125,7 @@ def _load(manifest: Mapping[str, Any]):
     from ..load import load_dataset
 
     params = manifest.get("params") or {}
-    return load_dataset(manifest["data_dir"], column_map=params.get("column_map") or None,
+    return load_dataset(manifest["data_dir"], column_map=params.get("column_map") or None, table_map=params.get("table_map") or None,
                         money_format=params.get("money_format") or "strict")
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import CalibrateError, ReportError
-from ..params import Params, load_params, params_hash
+from ..params import Params, is_database_url, load_params, params_hash
 
 __all__ = ["PARAMETERS", "NotebookParameterError", "OpenedReport", "open_report", "injected_names", "check_names",
            "find_params_file", "check_period_has_data"]
@@ -162,6 +162,12 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _shown_url(url: str) -> str:
+    from ..load.database import shown_url
+
+    return shown_url(url)
+
+
 def open_report(
     name: str,
     *,
@@ -204,7 +210,7 @@ def open_report(
         "params_hash": p_hash[:12],
         "period": str(meta.get("period")),
         "csm_id": csm_id if name == "csm_review" else "",
-        "data_dir": Path(data_dir).name if data_dir else "",
+        "data_dir": (_shown_url(data_dir) if is_database_url(data_dir) else Path(data_dir).name) if data_dir else "",
         "bundle_key": str(meta.get("key", ""))[:12],
         "package_version": __version__,
     }
@@ -249,7 +255,9 @@ def _prepare(params_path: str, period: str, data_dir: str, say: Callable[[str], 
     changes: dict[str, Any] = {}
     if period and period != params.period:
         changes["period"] = period
-    if data_dir:
+    if data_dir and is_database_url(data_dir):
+        changes["data_dir"] = data_dir.strip()
+    elif data_dir:
         folder = Path(data_dir).expanduser()
         if not folder.is_absolute():
             base = next((f for f in (Path.cwd(), *Path.cwd().resolve().parents) if (f / folder).is_dir()), None)

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .. import __version__
 from ..dataset import Dataset
 from ..errors import CalibrateError
-from ..params import Params, params_hash, params_to_dict
+from ..params import Params, params_hash, params_to_dict, resolve_data_dir
 from ..present.bundle import template_path
 from ..atomic import write_csv_atomic, write_text_atomic
 from .consistency import check_same_run, input_fingerprint
@@ -105,7 +105,7 @@ def load_with_contract(data_dir: Path, params: Params) -> Dataset:
     """The default loader: ``calibrate.load.load_dataset`` with the params' column map and money format."""
     from ..load import load_dataset
 
-    return load_dataset(data_dir, column_map=params.column_map, money_format=params.money_format)
+    return load_dataset(data_dir, **params.load_options())
 
 
 def _worker_count(workers: int | None, params: Params, n_jobs: int) -> int:
@@ -239,7 +239,7 @@ def run_batch(
         Invalid data, params or preparation; nothing is written under ``reports/`` then.
     """
     t_start, started_at = time.monotonic(), utc_now()
-    changes = {"data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None, "period": period}
+    changes = {"data_dir": resolve_data_dir(data_dir) if data_dir is not None else None, "period": period}
     data_dir_given = changes["data_dir"] or ""
     params = params.replace(**changes) if any(v is not None for v in changes.values()) else params
     quarter = params.quarter

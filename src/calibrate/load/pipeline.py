@@ -21,7 +21,7 @@ from .arr_gaps import carry_forward_arr
 from .coerce import MONEY_FORMATS, coerce_column
 from .collect import ViolationLog
 from .columns import match_header
-from .database import is_database, read_duckdb_tables
+from .database import is_database, is_database_url, read_duckdb_tables, read_sql_tables, shown_url, text_sha256
 from .excel import excel_source, read_excel_sheet
 from .reading import TextTable, UnreadableFile, file_sha256, find_table_file, frame_to_text, read_table_file
 from .rules import (
@@ -44,15 +44,19 @@ def load_dataset(
     column_map: Mapping[str, Mapping[str, str]] | None = None,
     money_format: str = "strict",
     progress: Progress | None = None,
+    table_map: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Read and validate every input table of ``data_dir``.
 
     Parameters
     ----------
     data_dir : str or Path
-        Folder holding ``<table>.csv`` or ``<table>.parquet`` per table.
+        Folder holding ``<table>.csv``, ``.parquet`` or ``.xlsx`` per table (or
+        one workbook), a ``.duckdb`` file, or a database URL (``load/database.py``).
     column_map : mapping, optional
         ``{table: {source column: contract column}}`` renames applied before validation.
+    table_map : mapping, optional
+        ``{table: table or view name}`` in a database source, where the names differ.
     money_format : {"strict", "loose"}
         ``loose`` accepts money written like ``$1,200.00``.
     progress : callable, optional
@@ -70,8 +74,11 @@ def load_dataset(
         Listing every violation found, each naming file, row, column, value and expectation.
     """
     _check_money_format(money_format)
-    folder = Path(data_dir)
     log = ViolationLog()
+    if is_database_url(data_dir):  # any SQLAlchemy URL: one table or view per contract table (load/database.py)
+        return _load_database(str(data_dir).strip(), column_map=column_map, money_format=money_format,
+                              progress=progress, log=log, table_map=table_map)
+    folder = Path(data_dir)
     if not folder.is_dir() and not is_database(folder):
         log.add(Violation(str(folder), None, None, None, "a folder holding the input tables, but there is no such folder; set data_dir in params"))
         log.raise_if_any(data_dir=str(folder))
@@ -79,7 +86,8 @@ def load_dataset(
     files: dict[str, str] = {}
     sources: list[SourceFile] = []
     if is_database(folder):  # a DuckDB file: one table or view per contract table (load/database.py)
-        return _load_database(folder, column_map=column_map, money_format=money_format, progress=progress, log=log)
+        return _load_database(folder, column_map=column_map, money_format=money_format, progress=progress, log=log,
+                              table_map=table_map)
     for name, spec in TABLES.items():
         found, hint = find_table_file(folder, name)
         if not found:
@@ -122,24 +130,34 @@ def load_dataset(
     return Dataset(tables=tables, sources=tuple(sources), warnings=tuple(warnings), data_dir=str(folder))
 
 
-def _load_database(path: Path, *, column_map, money_format: str, progress: Progress | None, log: ViolationLog) -> Dataset:
-    _say(progress, f"reading {path.name}")
+def _load_database(source: Path | str, *, column_map, money_format: str, progress: Progress | None, log: ViolationLog,
+                   table_map: Mapping[str, str] | None = None) -> Dataset:
+    url = isinstance(source, str)
+    label = shown_url(source) if url else source.name
+    where = label if url else str(source)
+    _say(progress, f"reading {label}")
+    names = {name: (table_map or {}).get(name, name) for name in TABLES}
     try:
-        texts, problems = read_duckdb_tables(path, TABLES)
+        texts, problems = (read_sql_tables if url else read_duckdb_tables)(source, TABLES, table_map)
     except UnreadableFile as exc:
-        log.add(Violation(path.name, None, None, None, f"a readable database, but the file {exc}"))
-        log.raise_if_any(data_dir=str(path))
-    files = {name: f"{path.name} (table {name})" for name in TABLES}
+        log.add(Violation(label, None, None, None, f"a readable database, but {'the URL' if url else 'the file'} {exc}"))
+        log.raise_if_any(data_dir=where)
+    files = {name: f"{label} (table {names[name]})" for name in TABLES}
     for name, problem in problems.items():
         log.add(Violation(files[name], None, None, None, f"a readable table or view, but it {problem}"))
     for name, spec in TABLES.items():
         if spec.required and name not in texts and name not in problems:
-            log.add(Violation(files[name], None, None, None, f"a required table: no table or view named {name} in {path.name}"))
-    digest = file_sha256(path)
-    sources = [SourceFile(table=name, path=str(path), sha256=digest, rows=text.num_rows) for name, text in texts.items()]
+            mapped = f" (table_map maps {name} to it)" if names[name] != name else ""
+            log.add(Violation(files[name], None, None, None,
+                              f"a required table: no table or view named {names[name]}{mapped} in {label}"))
+    if url:  # no file to hash: each table's text is its fingerprint
+        sources = [SourceFile(table=name, path=label, sha256=text_sha256(text), rows=text.num_rows) for name, text in texts.items()]
+    else:
+        digest = file_sha256(source)
+        sources = [SourceFile(table=name, path=str(source), sha256=digest, rows=text.num_rows) for name, text in texts.items()]
     tables, warnings = _validate(texts, {n: files[n] for n in texts}, column_map=column_map, money_format=money_format,
-                                 log=log, progress=progress, data_dir=str(path))
-    return Dataset(tables=tables, sources=tuple(sources), warnings=tuple(warnings), data_dir=str(path))
+                                 log=log, progress=progress, data_dir=where)
+    return Dataset(tables=tables, sources=tuple(sources), warnings=tuple(warnings), data_dir=where)
 
 
 def validate_frames(

@@ -184,7 +184,7 @@ def flags_command(params: Params, *, data_dir: str | Path | None = None, period:
     """Load the data folder, validate the flags, write ``out`` (a CSV path); returns the path."""
     from ..load import load_dataset
 
-    folder = Path(data_dir) if data_dir is not None else params.data_path()
-    dataset = load_dataset(folder, column_map=params.column_map, money_format=params.money_format)
+    folder = data_dir if data_dir is not None else params.data_path()  # a path or a database URL
+    dataset = load_dataset(folder, **params.load_options())
     result = validate_flags(dataset, params, period)
     return write_flag_validation(result.table, out)

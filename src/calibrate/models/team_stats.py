@@ -274,8 +274,8 @@ def team_command(params: Params, *, data_dir: str | Path | None = None, period: 
     from ..batch.period import compute_history
     from ..load import load_dataset
 
-    folder = Path(data_dir) if data_dir is not None else params.data_path()
-    dataset = load_dataset(folder, column_map=params.column_map, money_format=params.money_format)
+    folder = data_dir if data_dir is not None else params.data_path()  # a path or a database URL
+    dataset = load_dataset(folder, **params.load_options())
     quarter = params.quarter if period is None else (period if isinstance(period, Period) else
                                                       parse_period(str(period), fiscal_year_start_month=params.fiscal_year_start_month))
     current, previous = compute_history(dataset, params, quarter)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["THEME", "PALETTE"]
+__all__ = ["THEME", "PALETTE", "REFERENCE_GREY"]
 
-PALETTE = ("#2f5d8a", "#e07b39", "#3a9a6e", "#c44e52", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
+# Every colour at least 3:1 against the white page (WCAG 1.4.11 for graphics; tests/test_present_charts.py).
+PALETTE = ("#2f5d8a", "#c4621a", "#3a9a6e", "#c44e52", "#8172b2", "#937860", "#2a87a5", "#8c8c8c")
+# The grey of a reference series (cohort median, target, "the rest"): 3.7:1 against white.
+REFERENCE_GREY = "#7b8794"
 
 THEME: dict[str, Any] = {
     "background": "white",

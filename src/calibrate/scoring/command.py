@@ -264,8 +264,8 @@ def score_command(
     """
     from ..load import load_dataset
 
-    folder = Path(data_dir) if data_dir is not None else params.data_path()
-    dataset = load_dataset(folder, column_map=params.column_map, money_format=params.money_format)
+    folder = data_dir if data_dir is not None else params.data_path()  # a path or a database URL
+    dataset = load_dataset(folder, **params.load_options())
     result = compute_period(dataset, params, period, triggers=False)
     target = Path(out)
     if target.is_dir() or target.suffix.lower() != ".csv":

@@ -13,11 +13,14 @@ import numpy as np
 import pandas as pd
 
 from ..charts import PALETTE, alt, render_svg
+from ..theme import REFERENCE_GREY
 from .text import VERDICT_LABELS, kind_label, panel_label
 
 __all__ = ["panel_label", "reliability_chart", "lift_chart", "lead_time_chart", "flag_charts"]
 
-_VERDICT_COLORS = {"Predictive": "#2e7d4f", "Not predictive": "#8c8c8c", "Too few events to judge": "#e07b39"}
+_VERDICT_COLORS = {"Predictive": "#2e7d4f", "Not predictive": "#8c8c8c", "Too few events to judge": PALETTE[1]}
+# Each verdict has its own shape as well as its colour, so it never rests on colour alone.
+_VERDICT_SHAPES = {"Predictive": "circle", "Not predictive": "cross", "Too few events to judge": "square"}
 
 
 def _panel_order(frame: pd.DataFrame) -> list[str]:
@@ -61,7 +64,7 @@ def reliability_chart(reliability: pd.DataFrame | None, models: pd.DataFrame | N
     ])
     frame = pd.concat([lines, diagonal], ignore_index=True)
     series = sorted(set(lines["series"]), key=lambda s: (not s.startswith("M0"), s)) + ["Perfect calibration"]
-    colors = [PALETTE[i % len(PALETTE)] for i in range(len(series) - 1)] + ["#9aa5b1"]
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(series) - 1)] + [REFERENCE_GREY]
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=2).encode(
         x=alt.X("predicted:Q", title="Mean predicted probability", axis=alt.Axis(format=".0%")),
         y=alt.Y("observed:Q", title="Observed event rate", axis=alt.Axis(format=".0%")),
@@ -100,7 +103,8 @@ def lift_chart(table: pd.DataFrame | None) -> dict[str, Any] | None:
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title="Lift (× the average account's event rate)"), x2="high:Q",
         y=alt.Y("kind:N", title=None), color=color)
-    points = base.mark_point(filled=True, size=70).encode(x="lift:Q", y="kind:N", color=color)
+    shape = alt.Shape("verdict:N", title="Verdict", scale=alt.Scale(domain=domain, range=[_VERDICT_SHAPES[v] for v in domain]))
+    points = base.mark_point(filled=True, size=70).encode(x="lift:Q", y="kind:N", color=color, shape=shape)
     reference = base.mark_rule(strokeDash=[4, 3], color="#c44e52").encode(x="one:Q")
     layered = alt.layer(reference, bars, points).properties(width=250, height=28 * frame["kind"].nunique())
     return layered.facet(facet=alt.Facet("panel:N", title=None, sort=_panel_order(table)), columns=2).to_dict()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..charts import PALETTE, alt, render_svg
+from ..theme import REFERENCE_GREY
 from .chart_data import MAX_TRAJECTORIES, TOP_MOVERS, health_frame, waterfall_frame
 
 __all__ = [
@@ -32,7 +33,7 @@ _KIND_COLORS = {
     "Expansion": PALETTE[2],
     "Contraction": PALETTE[1],
     "Churn": PALETTE[3],
-    "Other accounts (net)": "#9aa5b1",
+    "Other accounts (net)": REFERENCE_GREY,
 }
 
 
@@ -97,7 +98,7 @@ def scores_vs_cohort_chart(review) -> alt.TopLevelMixin | None:
             pd.DataFrame({"measure": frame["measure"], "value": frame["median"], "who": "Cohort median"}),
         ]
     ).dropna(subset=["value"])
-    color = alt.Color("who:N", title=None, scale=alt.Scale(domain=["This CSM", "Cohort median"], range=[PALETTE[0], "#9aa5b1"]))
+    color = alt.Color("who:N", title=None, scale=alt.Scale(domain=["This CSM", "Cohort median"], range=[PALETTE[0], REFERENCE_GREY]))
     ticks = alt.Chart(long[long["who"] == "Cohort median"]).mark_tick(thickness=3, size=16).encode(y=y, x=alt.X("value:Q", scale=x_scale), color=color)
     dots = alt.Chart(long[long["who"] == "This CSM"]).mark_point(filled=True, size=90).encode(
         y=y, x=alt.X("value:Q", scale=x_scale, title="Score (points, 0 to 100)"), color=color

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...dataset import Dataset
-from ...params import Params, load_params
+from ...params import Params, load_params, resolve_data_dir
 from ..escape import safe_key
 
 __all__ = ["SessionInputs", "load_session_inputs", "inputs_from_parts", "resolve_params_path", "PARAMS_ENV"]
@@ -150,10 +150,10 @@ def load_session_inputs(params_path: str | os.PathLike | None = "", *, period: s
     if period:
         changes["period"] = period
     if data_dir:
-        changes["data_dir"] = str(Path(data_dir).expanduser().resolve())
+        changes["data_dir"] = resolve_data_dir(data_dir)
     if changes:
         params = params.replace(**changes)
-    dataset = load_dataset(params.data_path(), column_map=params.column_map, money_format=params.money_format)
+    dataset = load_dataset(params.data_path(), **params.load_options())
     current, previous = compute_history(dataset, params, params.quarter, progress=progress)
     report = build_team_report(current, previous, dataset, params, decisions=None)
     return inputs_from_parts(params, dataset, current, report)

@@ -17,6 +17,8 @@ import pandas as pd
 
 from ...models.funnel import Z95, Z998
 from ..charts import PALETTE, render_svg
+from ..theme import REFERENCE_GREY
+from ..words import RATING_LABELS as RATING_WORDS
 
 __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distribution_chart", "rating_share_chart",
            "nine_box_chart", "portfolio_chart", "team_charts"]
@@ -123,13 +125,15 @@ def rank_interval_plot(ranks: pd.DataFrame | None, *, tier_cuts: Mapping[str, fl
     data = pd.DataFrame({"csm": _name(data).to_numpy(), "order": np.arange(1, len(data) + 1), "score": data["overall_score"].to_numpy(float),
                          "low": data["score_low"].to_numpy(float), "high": data["score_high"].to_numpy(float),
                          "mark": np.where(data["discuss"].to_numpy(bool), "range crosses a tier cut", "tier settled")})
-    color = alt.Color("mark:N", title=None, scale=alt.Scale(domain=["range crosses a tier cut", "tier settled"], range=[PALETTE[1], PALETTE[0]]))
+    marks = ["range crosses a tier cut", "tier settled"]
+    color = alt.Color("mark:N", title=None, scale=alt.Scale(domain=marks, range=[PALETTE[1], PALETTE[0]]))
+    dash = alt.StrokeDash("mark:N", title=None, scale=alt.Scale(domain=marks, range=[[1, 0], [3, 2]]))  # not colour alone
     cuts = pd.DataFrame({"score": [float(v) for v in tier_cuts.values()], "tier": [f"{k} from {v:g}" for k, v in tier_cuts.items()]})
     score_scale = alt.Scale(domain=[0, 100])
     if len(data) <= 40:
         y = alt.Y("csm:N", sort=list(data["csm"]), title=None, axis=alt.Axis(labelLimit=200))
         base = alt.Chart(data)
-        bars = base.mark_rule(strokeWidth=3, opacity=0.7).encode(x=alt.X("low:Q", scale=score_scale, title="Overall score (0 to 100), 95% range"), x2="high:Q", y=y, color=color)
+        bars = base.mark_rule(strokeWidth=3, opacity=0.7).encode(x=alt.X("low:Q", scale=score_scale, title="Overall score (0 to 100), 95% range"), x2="high:Q", y=y, color=color, strokeDash=dash)
         dots = base.mark_point(filled=True, size=50, color="#1d2733").encode(x="score:Q", y=y)
         rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(x="score:Q")
         labels = alt.Chart(cuts).mark_text(align="left", dx=3, dy=-4, fontSize=10, color="#5b6875").encode(x="score:Q", y=alt.value(0), text="tier:N")
@@ -137,7 +141,7 @@ def rank_interval_plot(ranks: pd.DataFrame | None, *, tier_cuts: Mapping[str, fl
         return alt.layer(rules, labels, bars, dots).properties(width=_WIDTH - 180, height=height, title="Overall score with its 95% range")
     x = alt.X("order:Q", title=f"Position in the team order (1 = highest score, {len(data)} CSMs)", scale=alt.Scale(domain=[0, len(data) + 1], nice=False))
     base = alt.Chart(data)
-    bars = base.mark_rule(strokeWidth=1.5, opacity=0.8).encode(x=x, y=alt.Y("low:Q", scale=score_scale, title="Overall score (0 to 100), 95% range"), y2="high:Q", color=color)
+    bars = base.mark_rule(strokeWidth=1.5, opacity=0.8).encode(x=x, y=alt.Y("low:Q", scale=score_scale, title="Overall score (0 to 100), 95% range"), y2="high:Q", color=color, strokeDash=dash)
     dots = base.mark_circle(size=10, color="#1d2733").encode(x=x, y="score:Q")
     rules = alt.Chart(cuts).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(y="score:Q")
     labels = alt.Chart(cuts).mark_text(align="right", dx=-2, dy=-5, fontSize=10, color="#5b6875").encode(y="score:Q", x=alt.value(_WIDTH), text="tier:N")
@@ -166,19 +170,23 @@ def rating_share_chart(check) -> alt.TopLevelMixin | None:
     if check is None or "target_share" not in check.table:
         return None
     table = check.table
+    words = [RATING_WORDS.get(str(c), str(c)) for c in table["category"]]
     data = pd.concat(
         [
-            pd.DataFrame({"rating": table["category"], "share": table["share"], "series": "this quarter"}),
-            pd.DataFrame({"rating": table["category"], "share": table["target_share"], "series": "target"}),
+            pd.DataFrame({"rating": words, "share": table["share"], "series": "this quarter"}),
+            pd.DataFrame({"rating": words, "share": table["target_share"], "series": "target"}),
         ],
         ignore_index=True,
     )
-    order = list(table["category"])
-    return alt.Chart(data).mark_bar().encode(
+    order = list(words)
+    series = ["this quarter", "target"]
+    # This quarter filled, the target an outline: told apart by fill as well as colour.
+    return alt.Chart(data).mark_bar(strokeWidth=1.5).encode(
         y=alt.Y("rating:N", sort=order, title=None),
-        yOffset=alt.YOffset("series:N", sort=["this quarter", "target"]),
+        yOffset=alt.YOffset("series:N", sort=series),
         x=alt.X("share:Q", title="Share of CSMs", axis=alt.Axis(format=".0%")),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["this quarter", "target"], range=[PALETTE[0], "#c5ccd4"])),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=[PALETTE[0], "#ffffff"])),
+        stroke=alt.Stroke("series:N", title=None, scale=alt.Scale(domain=series, range=[PALETTE[0], REFERENCE_GREY])),
     ).properties(width=_WIDTH - 120, height=150, title=f"Ratings against the target distribution ({check.n} CSMs)")
 
 
@@ -186,14 +194,15 @@ def nine_box_chart(grid: pd.DataFrame | None, *, names_per_box: int = 4) -> alt.
     """Performance × potential grid with the count and up to ``names_per_box`` names in each box."""
     if grid is None or grid.empty:
         return None
-    perf = ["needs_development", "meets", "exceeds"]
+    perf = [RATING_WORDS[r] for r in ("needs_development", "meets", "exceeds")]
     pot = ["low", "medium", "high"]
     rows = []
     for rec in grid.itertuples(index=False):
         names = list(rec.names)
         shown = names[:names_per_box] + ([f"and {len(names) - names_per_box} more"] if len(names) > names_per_box else [])
         head = f"{int(rec.count)} CSM" + ("" if rec.count == 1 else "s")
-        rows.append({"performance": rec.performance, "potential": rec.potential, "count": int(rec.count),
+        rows.append({"performance": RATING_WORDS.get(str(rec.performance), str(rec.performance)), "potential": rec.potential,
+                     "count": int(rec.count),
                      "label": "\n".join([head, *shown])})
     data = pd.DataFrame(rows)
     band = alt.Scale(type="band", paddingInner=0.04)
@@ -220,7 +229,9 @@ def portfolio_chart(balance: pd.DataFrame | None) -> alt.TopLevelMixin | None:
         x=alt.X("accounts:Q", title="Accounts ÷ segment target (1.0 = at target)", axis=alt.Axis(format=".1f")),
         y=alt.Y("arr:Q", title="ARR ÷ ARR ceiling per CSM", axis=alt.Axis(format=".0%")),
         color=alt.Color("status:N", title="Capacity", scale=status_colors),
-        shape=alt.Shape("segment:N", title="Segment"),
+        # Capacity by shape as well as colour (over: up, under: down); the segment is in the table below.
+        shape=alt.Shape("status:N", title="Capacity", scale=alt.Scale(domain=["over", "within", "under"],
+                                                                      range=["triangle-up", "circle", "triangle-down"])),
     )
     ones = pd.DataFrame({"v": [1.0]})
     vline = alt.Chart(ones).mark_rule(strokeDash=[4, 3], color="#5b6875").encode(x="v:Q")

@@ -31,7 +31,7 @@ __all__ = ["WeightTuner", "weight_tuner", "tuner_table", "validity_table_html", 
 
 DEFAULT_FILENAME = "local-weights.yaml"
 _TIER_LABEL = {"top": "top", "strong": "strong", "solid": "solid", "under": "under"}
-_RATING_LABEL = {"exceeds": "exceeds", "meets": "meets", "needs_development": "needs development"}
+from ..words import RATING_LABELS as _RATING_LABEL  # noqa: E402
 _CSS = """<style>
 .cal-tuner table.data{border-collapse:collapse;font-size:13px;margin:4px 0 10px 0}
 .cal-tuner table.data th,.cal-tuner table.data td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
