@@ -96,7 +96,7 @@ present.show_table(
 # %%
 present.show_note(notes["ranks"])
 present.show_svg(report.charts["rank_intervals"],
-                   caption="Dot: the reported overall score; bar: the central 95% of 1,000 resamples of every input of the score. Orange bars cross a tier cut.",
+                   caption="Dot: the reported overall score; bar: the central 95% of 1,000 resamples of every input of the score. Solid orange bars cross a tier cut; dashed blue ones stay within one tier.",
                    empty_note="No rank intervals this quarter.")
 present.show_table(
     report.ranks_table,
