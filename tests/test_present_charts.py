@@ -32,7 +32,7 @@ def test_two_charts_on_one_page_do_not_share_ids():
 
 def test_chart_html_wraps_in_figure_with_escaped_caption():
     out = chart_html(bar_chart(_frame(), x="arr", y="name"), caption="<ARR>")
-    assert out.startswith('<figure class="chart">') and "<figcaption>&lt;ARR&gt;</figcaption>" in out
+    assert out.startswith('<figure class="chart" tabindex="0">') and "<figcaption>&lt;ARR&gt;</figcaption>" in out
 
 
 def test_bar_chart_does_not_modify_input():

@@ -42,6 +42,7 @@ def test_pages_fit_the_window_and_label_every_cell_offline(pages, width):
             page.goto(path.as_uri())
             too_wide = page.evaluate(
                 "w => Array.from(document.querySelectorAll('main *')).filter(e => !e.closest('thead'))"  # a phone hides the header row
+                ".filter(e => !(e.closest('figure.chart') && e.tagName !== 'FIGURE'))"  # a chart scrolls inside its figure
                 ".filter(e => e.getBoundingClientRect().right > w + 1)"
                 ".map(e => e.tagName + '.' + e.className).slice(0, 5)", width)
             assert too_wide == [], (name, width, too_wide)
@@ -57,6 +58,10 @@ def test_pages_fit_the_window_and_label_every_cell_offline(pages, width):
             assert hidden == [], (name, width, hidden)  # nothing swallowed by a stray open element
             charts = page.evaluate("Array.from(document.querySelectorAll('figure.chart svg')).map(s => s.querySelectorAll('path, rect, circle, line').length)")
             assert all(n > 3 for n in charts), (name, charts)
+            # Every chart at its drawn size (never shrunk below 95%), so its 10-11 px labels stay readable on a phone.
+            scales = page.evaluate("Array.from(document.querySelectorAll('figure.chart svg'))"
+                                   ".map(s => s.getBoundingClientRect().width / s.width.baseVal.value)")
+            assert all(scale >= 0.95 for scale in scales), (name, width, scales)
         assert requests == [], requests[:5]
         browser.close()
 
@@ -100,6 +105,6 @@ def test_the_contents_links_take_the_reader_to_each_section(pages):
         last.click()
         page.wait_for_function("location.hash === '#words-on-this-page'")
         top = page.evaluate("document.getElementById('words-on-this-page').getBoundingClientRect().top")
-        assert 0 <= top < 800  # the section is on screen
+        assert -1 <= top < 800  # the section is on screen (to the pixel: scrolling may land a fraction above)
         assert page.locator("section.glossary dt").count() >= 5
         browser.close()

@@ -81,6 +81,9 @@ footer.report-footer { margin-top: 3em; padding-top: .8em; border-top: 1px solid
   table.data td::before { content: attr(data-label); font-weight: 600; text-align: left; flex: 0 0 45%; }
   table.data tbody tr:nth-child(even) td { background: none; }
   .kpis li { min-width: 0; flex: 1 1 40%; }
+  /* A chart keeps its drawn size, so its 10-11 px labels stay readable; the figure scrolls sideways instead
+     (scaled to the screen, a 640 px chart's labels shrank to 5-6 px). */
+  figure.chart svg.chart-svg { max-width: none; }
 }
 @media print {
   body { font-size: 10.5pt; }

@@ -22,4 +22,5 @@ def figure_html(svg: str, *, caption: str | None = None, alt_text: str | None = 
     label = escape_text(alt_text or caption or "chart")
     svg = svg.replace('role="img"', f'role="img" aria-label="{label}"', 1)
     cap = f"<figcaption>{escape_text(caption)}</figcaption>" if caption else ""
-    return f'<figure class="chart">{svg}{cap}</figure>'
+    # tabindex: on a phone the figure scrolls sideways (present/style.py), and a keyboard must reach it.
+    return f'<figure class="chart" tabindex="0">{svg}{cap}</figure>'
