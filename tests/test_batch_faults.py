@@ -109,12 +109,16 @@ def test_sigterm_marks_the_run_interrupted_and_exits_143(tmp_path):
 
 
 def test_ctrl_c_marks_the_run_interrupted_exits_130_and_resume_completes_it(tmp_path):
-    out = tmp_path / "interrupted"
-    proc = _start(out)
-    _wait_for_reports(out, proc)
-    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
-    proc.wait(timeout=120)
-    err = proc.stderr.read()
+    for attempt in range(3):
+        out = tmp_path / f"interrupted-{attempt}"
+        proc = _start(out)
+        _wait_for_reports(out, proc)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+        proc.wait(timeout=120)
+        err = proc.stderr.read()
+        finished = json.loads((out / "2026-Q3" / "manifest.json").read_text())["status"] == "ok"
+        if not (proc.returncode == 0 and finished):
+            break  # the signal reached the run (on a loaded machine the last report can beat it: try again)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "--resume" in err and "Traceback" not in err
     period = out / "2026-Q3"
