@@ -572,30 +572,24 @@ def _check_values(p: Params) -> None:
             fail(f"session.reason_codes.{code}", "a non-empty label the room reads", label)
     if p.session.minutes_per_csm <= 0:
         fail("session.minutes_per_csm", "> 0", p.session.minutes_per_csm)
-    _check_table_map(p, fail)
-    for table, mapping in p.column_map.items():
-        from .contract import TABLES
+    from .contract import TABLES
 
+    def contract_table(key: str, table: str) -> None:
         if table not in TABLES:
             close = difflib.get_close_matches(table, list(TABLES), n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            fail(f"column_map.{table}", "keyed by a table of the data contract" + hint, table)
+            fail(f"{key}.{table}", "keyed by a table of the data contract" + hint, table)
+
+    for table, source in p.table_map.items():
+        contract_table("table_map", table)
+        if not str(source).strip():
+            fail(f"table_map.{table}", "the name of a table or view in the database", source)
+    for table, mapping in p.column_map.items():
+        contract_table("column_map", table)
         valid = set(TABLES[table].column_names)
         for source_name, contract_name in mapping.items():
             if contract_name not in valid and not contract_name.startswith("group_"):
                 fail(f"column_map.{table}.{source_name}", "a column of the contract: " + ", ".join(sorted(valid)), contract_name)
-
-
-def _check_table_map(p: Params, fail) -> None:
-    from .contract import TABLES
-
-    for table, source in p.table_map.items():
-        if table not in TABLES:
-            close = difflib.get_close_matches(table, list(TABLES), n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            fail(f"table_map.{table}", "keyed by a table of the data contract" + hint, table)
-        if not str(source).strip():
-            fail(f"table_map.{table}", "the name of a table or view in the database", source)
 
 
 def params_to_dict(p: Params) -> dict[str, Any]:

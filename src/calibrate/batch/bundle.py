@@ -34,14 +34,14 @@ from ..periods import Period
 from ..present.bundle import (
     BUNDLE_FORMAT,
     META_FILE,
+    SpooledSlice,
     batch_path,
     csm_slice_path,
     leadership_path,
-    SpooledSlice,
     read_meta,
-    write_slice_folder,
     team_path,
     template_path,
+    write_slice_folder,
 )
 from ..present.codec import dump_part, load_part
 from .consistency import input_fingerprint
@@ -181,22 +181,16 @@ def write_bundle(
     csm_keys = assign_keys(prepared.scores["csm_id"].astype(str))
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        def write_slice(item: tuple[str, str]) -> None:
-            csm_id, csm_key = item
-            review, target = prepared.csm_slices[csm_id], csm_slice_path(work, csm_key)
-            if isinstance(review, SpooledSlice):  # written by the process that built it: moved, not rewritten
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(review.folder, target)
-            else:
-                write_slice_folder(review, target)
-
         items = [(c, k) for c, k in csm_keys.items() if c in prepared.csm_slices]
-        if any(not isinstance(prepared.csm_slices[c], SpooledSlice) for c, _ in items):
-            # A thousand slices are a thousand folders of JSON and Parquet: written by every core (calibrate.fanout).
-            fork_map(write_slice, items, workers=default_workers(workers))
-        else:
-            for item in items:
-                write_slice(item)
+        for csm_id, csm_key in items:
+            spooled = prepared.csm_slices[csm_id]
+            if isinstance(spooled, SpooledSlice):  # written by the process that built it: moved, not rewritten
+                csm_slice_path(work, csm_key).parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(spooled.folder, csm_slice_path(work, csm_key))
+        # The rest are a thousand folders of JSON and Parquet at most: written by every core (calibrate.fanout).
+        fork_map(lambda item: write_slice_folder(prepared.csm_slices[item[0]], csm_slice_path(work, item[1])),
+                 [(c, k) for c, k in items if not isinstance(prepared.csm_slices[c], SpooledSlice)],
+                 workers=default_workers(workers))
         dump_part(prepared.team, team_path(work), where="team")
         dump_part(prepared.leadership, leadership_path(work), where="leadership")
         batch_part = {

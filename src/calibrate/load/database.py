@@ -58,28 +58,40 @@ def read_duckdb_tables(path: Path, tables, table_map: Mapping[str, str] | None =
         con = duckdb.connect(str(path), read_only=True)
     except Exception as exc:
         raise UnreadableFile(f"cannot be opened as a DuckDB database ({exc})") from None
-    texts: dict[str, TextTable] = {}
-    problems: dict[str, str] = {}
+
+    def read(source: str) -> TextTable:
+        columns = [row[0] for row in con.execute(f"DESCRIBE {_quote(source)}").fetchall()]
+        select = ", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in columns)
+        relation = con.sql(f"SELECT {select} FROM {_quote(source)}")
+        arrow = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
+        return TextTable(header=[c.strip() for c in columns],
+                         columns=[clean_text(arrow.column(i)) for i in range(arrow.num_columns)], num_rows=arrow.num_rows)
+
     try:
         present = {row[0] for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-        for name in tables:
-            source = (table_map or {}).get(name, name)
-            if source not in present:
-                continue
-            try:
-                columns = [row[0] for row in con.execute(f"DESCRIBE {_quote(source)}").fetchall()]
-                select = ", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in columns)
-                relation = con.sql(f"SELECT {select} FROM {_quote(source)}")
-                arrow = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
-            except Exception as exc:
-                problems[name] = f"cannot be read ({exc})"
-                continue
-            texts[name] = TextTable(header=[c.strip() for c in columns],
-                                    columns=[clean_text(arrow.column(i)) for i in range(arrow.num_columns)],
-                                    num_rows=arrow.num_rows)
+        return _read_each(tables, table_map, present, read, describe=str)
     finally:
         con.close()
+
+
+def _read_each(tables, table_map: Mapping[str, str] | None, present: set[str], read, *, describe
+               ) -> tuple[dict[str, TextTable], dict[str, str]]:
+    """``read(source)`` for each contract table whose table or view (``table_map``, else its own name) is present.
+
+    Returns the text tables and, for a table that is there but could not be read, the problem in words
+    (``describe(exc)``); a table that is not there is in neither (the caller says whether it was required).
+    """
+    texts: dict[str, TextTable] = {}
+    problems: dict[str, str] = {}
+    for name in tables:
+        source = (table_map or {}).get(name, name)
+        if source not in present:
+            continue
+        try:
+            texts[name] = read(source)
+        except Exception as exc:
+            problems[name] = f"cannot be read ({describe(exc)})"
     return texts, problems
 
 
@@ -134,8 +146,6 @@ def read_sql_tables(url: str, tables, table_map: Mapping[str, str] | None = None
         engine = sqlalchemy.create_engine(url)
     except Exception as exc:  # an unknown dialect, a driver that is not installed, a malformed URL
         raise UnreadableFile(f"cannot be used as a database URL ({type(exc).__name__}: {exc})") from None
-    texts: dict[str, TextTable] = {}
-    problems: dict[str, str] = {}
     try:
         try:
             inspector = sqlalchemy.inspect(engine)
@@ -144,20 +154,14 @@ def read_sql_tables(url: str, tables, table_map: Mapping[str, str] | None = None
             raise UnreadableFile(f"cannot be opened ({type(exc).__name__}: {exc})") from None
         quote = engine.dialect.identifier_preparer.quote
         with engine.connect() as con:
-            for name in tables:
-                source = (table_map or {}).get(name, name)
-                if source not in present:
-                    continue
-                try:
-                    result = con.execute(sqlalchemy.text(f"SELECT * FROM {quote(source)}"))
-                    header = [str(c).strip() for c in result.keys()]
-                    rows = result.fetchall()
-                except Exception as exc:
-                    problems[name] = f"cannot be read ({type(exc).__name__}: {exc})"
-                    continue
+            def read(source: str) -> TextTable:
+                result = con.execute(sqlalchemy.text(f"SELECT * FROM {quote(source)}"))
+                header = [str(c).strip() for c in result.keys()]
+                rows = result.fetchall()
                 columns = [clean_text(pa.chunked_array([pa.array([_cell(row[i]) for row in rows], type=pa.string())]))
                            for i in range(len(header))]
-                texts[name] = TextTable(header=header, columns=columns, num_rows=len(rows))
+                return TextTable(header=header, columns=columns, num_rows=len(rows))
+
+            return _read_each(tables, table_map, present, read, describe=lambda exc: f"{type(exc).__name__}: {exc}")
     finally:
         engine.dispose()
-    return texts, problems

@@ -49,12 +49,14 @@ __all__ = [
     "load_team",
     "load_leadership",
     "save_charts",
+    "write_charts",
     "SpooledSlice",
     "write_slice_folder",
 ]
 
 BUNDLE_FORMAT = 2
 META_FILE = "bundle.json"
+CHARTS_FILE = "charts.json"  # a review's drawn charts, beside its slice
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def csm_slice_path(bundle_dir: str | Path, csm_key: str) -> Path:
 
 
 def charts_path(bundle_dir: str | Path, csm_key: str) -> Path:
-    return csm_slice_path(bundle_dir, csm_key) / "charts.json"
+    return csm_slice_path(bundle_dir, csm_key) / CHARTS_FILE
 
 
 def team_path(bundle_dir: str | Path) -> Path:
@@ -167,11 +169,14 @@ def load_leadership(bundle_dir: str | Path) -> Any:
 
 def save_charts(bundle_dir: str | Path, csm_key: str, charts: Mapping[str, str | None]) -> Path:
     """Store one review's drawn charts (SVG text by name) beside its slice, atomically."""
+    return write_charts(charts_path(bundle_dir, csm_key), charts)
+
+
+def write_charts(path: str | Path, charts: Mapping[str, str | None]) -> Path:
+    """Write a review's drawn charts (SVG text by name) to ``path`` (a slice's ``charts.json``), atomically."""
     from ..atomic import write_text_atomic
 
-    target = charts_path(bundle_dir, csm_key)
-    write_text_atomic(target, json.dumps(dict(charts), ensure_ascii=False))
-    return target
+    return write_text_atomic(Path(path), json.dumps(dict(charts), ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -201,5 +206,5 @@ def write_slice_folder(review: Any, folder: str | Path) -> Path:
         review = replace(review, charts={})
     dump_part(review, folder, where=f"review of {getattr(review, 'csm_id', '?')}")
     if charts:
-        (folder / "charts.json").write_text(json.dumps(dict(charts), ensure_ascii=False), encoding="utf-8")
+        write_charts(folder / CHARTS_FILE, charts)
     return folder

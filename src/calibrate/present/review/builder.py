@@ -33,7 +33,7 @@ from .evidence import ColleagueRedactor, book_frame, redactor, notes_frame, revi
 from ...fanout import default_workers, fork_map, will_fork
 from ...scoring.slices import CsmSlicer
 from ...scoring.standing import CohortStandings
-from .team import REFERENCE_METRICS, TeamReference, cohort_figures, team_reference
+from .team import REFERENCE_METRICS, TeamReference, team_reference
 from .units import format_measure, format_metric, is_missing, label_of
 
 __all__ = ["CsmReview", "build_csm_reviews", "build_csm_review", "SECTIONS"]
@@ -84,15 +84,8 @@ class CsmReview:
     refused: str = ""
 
 
-def _row(scores: pd.DataFrame, csm_id: str) -> dict | None:
-    rows = scores[scores["csm_id"] == csm_id]
-    if rows.empty:
-        return None
-    return {k: (None if is_missing(v) else v) for k, v in rows.iloc[0].to_dict().items()}
-
-
 def _rows_by_csm(scores: pd.DataFrame) -> dict[str, dict]:
-    """``_row`` for every CSM of ``scores`` at once (each CSM's first row, missing values as None)."""
+    """Each CSM's first row of ``scores`` as a dict, missing values as None."""
     out: dict[str, dict] = {}
     for record in scores.to_dict("records"):
         key = str(record["csm_id"])
@@ -105,10 +98,9 @@ def _rows_by_csm(scores: pd.DataFrame) -> dict[str, dict]:
 class TeamLookups:
     """Lookups over the whole team's scores, built once per batch rather than once per review.
 
-    ``standings`` answers each CSM's cohort standing; ``rows`` holds each
-    quarter's score rows by CSM id (the review quarter first, then the
-    earlier ones in the order ``previous`` lists them). Both give exactly
-    what the one-CSM functions give (``cohort_figures``, ``_row``).
+    ``standings`` answers each CSM's cohort standing (``scoring.standing``);
+    ``rows`` holds each quarter's score rows by CSM id (the review quarter
+    first, then the earlier ones in the order ``previous`` lists them).
     """
 
     standings: CohortStandings
@@ -149,11 +141,12 @@ def build_csm_review(
     (``colleagues``, built once for a whole company, does the same without compiling a pattern per review).
     ``ratings``: this CSM's row of ``models.decisions.merge_ratings`` (model, manager and final
     rating), so the review shows the same final rating as the team report.
-    ``lookups``: the team's ``TeamLookups`` when many reviews are built (the same figures, found faster).
+    ``lookups``: the team's ``TeamLookups``, built once when many reviews are built (else built here).
     """
     period = current.period
-    scores = current.scores
-    metrics = lookups.rows[0].get(csm_id) if lookups is not None else _row(scores, csm_id)
+    if lookups is None:
+        lookups = TeamLookups.build(current, previous, min_cohort_size=params.scoring.min_cohort_size)
+    metrics = lookups.rows[0].get(csm_id)
     if metrics is None:
         raise ReportError(f"CSM {csm_id!r} has no row in the scores of {period.label}; build reviews only for CSMs in current.scores.")
     arr = arr if arr is not None else arr_series(dataset["arr"])
@@ -167,17 +160,14 @@ def build_csm_review(
     until = period.end if is_missing(left) or pd.Timestamp(left) >= period.end else pd.Timestamp(left)
     tenure = tenure_months(hire, until)
 
-    if lookups is not None:
-        medians, percentiles, cohort_size, cohort = lookups.standings.of(csm_id, REFERENCE_METRICS)
-    else:
-        medians, percentiles, cohort_size, cohort = cohort_figures(scores, csm_id, min_cohort_size=sp.min_cohort_size)
+    medians, percentiles, cohort_size, cohort = lookups.standings.of(csm_id, REFERENCE_METRICS)
     book = book_frame(current, dataset, csm_id, arr=arr, health_index=health_lookup)
     redact = colleagues.for_csm(name) if colleagues is not None else redactor(other_names, name)
     notes_df = notes_frame(dataset, csm_id, period, redact=redact)
     trig = triggers_frame(current, csm_id, redact=redact)
     history = [(period.label, metrics)]
     for quarter, prev in enumerate(previous[:3], start=1):
-        row = lookups.rows[quarter].get(csm_id) if lookups is not None else _row(prev.scores, csm_id)
+        row = lookups.rows[quarter].get(csm_id)
         if row is not None:
             history.append((prev.period.label, row))
     previous_scores = tuple((label, float(m["overall_score"])) for label, m in history[1:] if not is_missing(m.get("overall_score")))
@@ -210,7 +200,7 @@ def build_csm_review(
                 segment=metrics.get("segment") or "",
                 cohort=cohort,
                 cohort_size=cohort_size,
-                n_team=int(scores["csm_id"].nunique()),
+                n_team=len(lookups.rows[0]),  # distinct CSMs of the quarter
                 min_cohort_size=sp.min_cohort_size,
                 small_book=bool(metrics.get("small_book")),
                 shrink_weight=metrics.get("shrink_weight"),

@@ -29,12 +29,12 @@ from ...errors import InsufficientDataError
 from ...models.decisions import merge_ratings
 from ...models.distribution import RATING_ORDER, DistributionCheck, rating_distribution
 from ...models.fairness import FairnessReport, fairness_checks
+from ..words import RATING_LABELS  # one home for the words; re-exported here
 from .inputs import SessionInputs
 from .store import Decision
 
 __all__ = ["LiveView", "live_view", "guide_counts", "guide_sentence", "RATING_LABELS"]
 
-from ..words import RATING_LABELS  # noqa: E402  (one home for the words; re-exported here)
 
 
 @dataclass(frozen=True)

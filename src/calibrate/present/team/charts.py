@@ -18,7 +18,7 @@ import pandas as pd
 from ...models.funnel import Z95, Z998
 from ..charts import PALETTE, render_svg
 from ..theme import REFERENCE_GREY
-from ..words import RATING_LABELS as RATING_WORDS
+from ..words import RATING_LABELS
 
 __all__ = ["MAX_LABELS", "funnel_plot", "rank_interval_plot", "score_distribution_chart", "rating_share_chart",
            "nine_box_chart", "portfolio_chart", "team_charts"]
@@ -170,7 +170,7 @@ def rating_share_chart(check) -> alt.TopLevelMixin | None:
     if check is None or "target_share" not in check.table:
         return None
     table = check.table
-    words = [RATING_WORDS.get(str(c), str(c)) for c in table["category"]]
+    words = [RATING_LABELS.get(str(c), str(c)) for c in table["category"]]
     data = pd.concat(
         [
             pd.DataFrame({"rating": words, "share": table["share"], "series": "this quarter"}),
@@ -194,14 +194,14 @@ def nine_box_chart(grid: pd.DataFrame | None, *, names_per_box: int = 4) -> alt.
     """Performance × potential grid with the count and up to ``names_per_box`` names in each box."""
     if grid is None or grid.empty:
         return None
-    perf = [RATING_WORDS[r] for r in ("needs_development", "meets", "exceeds")]
+    perf = [RATING_LABELS[r] for r in ("needs_development", "meets", "exceeds")]
     pot = ["low", "medium", "high"]
     rows = []
     for rec in grid.itertuples(index=False):
         names = list(rec.names)
         shown = names[:names_per_box] + ([f"and {len(names) - names_per_box} more"] if len(names) > names_per_box else [])
         head = f"{int(rec.count)} CSM" + ("" if rec.count == 1 else "s")
-        rows.append({"performance": RATING_WORDS.get(str(rec.performance), str(rec.performance)), "potential": rec.potential,
+        rows.append({"performance": RATING_LABELS.get(str(rec.performance), str(rec.performance)), "potential": rec.potential,
                      "count": int(rec.count),
                      "label": "\n".join([head, *shown])})
     data = pd.DataFrame(rows)

@@ -24,6 +24,7 @@ from ...errors import CalibrateError
 from ...params import CATEGORIES
 from ..escape import escape_text, is_missing
 from ..tables import note_html, table_html
+from ..words import RATING_LABELS
 from .model import CATEGORY_LABELS, TuningComparison, TuningSession, weight_shares
 from .save import run_command, save_weights, weights_target
 
@@ -31,7 +32,6 @@ __all__ = ["WeightTuner", "weight_tuner", "tuner_table", "validity_table_html", 
 
 DEFAULT_FILENAME = "local-weights.yaml"
 _TIER_LABEL = {"top": "top", "strong": "strong", "solid": "solid", "under": "under"}
-from ..words import RATING_LABELS as _RATING_LABEL  # noqa: E402
 _CSS = """<style>
 .cal-tuner table.data{border-collapse:collapse;font-size:13px;margin:4px 0 10px 0}
 .cal-tuner table.data th,.cal-tuner table.data td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
@@ -77,7 +77,7 @@ def tuner_table(table: pd.DataFrame) -> str:
         "segment": table["segment"].to_numpy(),
         "overall_score": table["overall_score"].to_numpy(float),
         "baseline_score": table["baseline_score"].to_numpy(float),
-        "rating": [_was(n, b, _RATING_LABEL, s) for n, b, s in
+        "rating": [_was(n, b, RATING_LABELS, s) for n, b, s in
                    zip(table["rating"], table["baseline_rating"], table["rating_change"])],
         "tier": [_was(n, b, _TIER_LABEL, s) for n, b, s in
                  zip(table["tier"], table["baseline_tier"], table["tier_change"])],
