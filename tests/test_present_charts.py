@@ -71,6 +71,34 @@ def test_what_report_notebooks_import_does_not_import_altair():
     assert run.returncode == 0, run.stderr
 
 
+_DRAW_WITH = (
+    "import os, sys, json\n"
+    "import pandas as pd\n"
+    "from calibrate.present import charts\n"
+    "if sys.argv[1] == 'machine':\n"
+    "    charts._set_up_renderer_fonts = lambda vlc: None  # the renderer finds the machine's font files\n"
+    "frame = pd.DataFrame({'name': ['Wolfram & Hart', 'Initech (EMEA)', 'A much longer account name, Ltd'], 'arr': [1250.0, 98000.0, 43.5]})\n"
+    "svg = charts.chart_to_svg(charts.bar_chart(frame, x='arr', y='name', x_format='$,.0f', title='Book by account'))\n"
+    "print(json.dumps({'svg': svg, 'env': os.environ.get('FONTCONFIG_FILE')}))\n"
+)
+
+
+def test_the_renderers_own_fonts_draw_the_same_chart_as_the_machines_and_leave_no_trace():
+    """Charts are measured with the renderer's bundled Liberation Sans (fast, machine-independent): same bytes."""
+    import json
+    import os
+
+    runs = {}
+    for fonts in ("bundled", "machine"):
+        env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}
+        run = subprocess.run([sys.executable, "-c", _DRAW_WITH, fonts], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        runs[fonts] = json.loads(run.stdout)
+    assert runs["bundled"]["svg"] == runs["machine"]["svg"]
+    assert "Book by account" in runs["bundled"]["svg"]
+    assert runs["bundled"]["env"] is None  # the setting that hides the machine's fonts does not outlive the set-up
+
+
 def _contrast_with_white(colour: str) -> float:
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4

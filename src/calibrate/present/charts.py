@@ -59,6 +59,55 @@ def _replace_id(svg: str, old: str, new: str) -> str:
     return svg.replace(f'href="#{old}"', f'href="#{new}"')
 
 
+_FONTS_SET_UP_IN: int | None = None  # the process whose renderer has set up its fonts (a forked child starts afresh)
+# The smallest drawing that makes the renderer measure text (title and axis labels), and so load its fonts.
+_FONT_WARM_UP = {
+    "data": {"values": [{"a": "x", "b": 1}]},
+    "mark": "bar",
+    "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}},
+    "title": "x",
+}
+
+
+def _set_up_renderer_fonts(vlc) -> None:
+    """Have this process's renderer measure text with the Liberation Sans it carries, not the machine's font files.
+
+    The renderer (vl-convert 1.x) measures every label it lays out. It
+    loads the machine's fonts by file name and opens, maps and closes the
+    file again for each measurement, about 1,700 times per chart (half the
+    drawing time, mostly system calls), while its own copy of Liberation
+    Sans is held in memory. The house font (Helvetica, Arial, sans-serif)
+    resolves to Liberation Sans either way, Arial's metric twin. So while
+    the renderer sets itself up, once per process, the machine's fonts are
+    hidden from it (``FONTCONFIG_FILE`` names a configuration whose only
+    font folder is empty) and it uses its own copy. The drawings are the
+    same bytes, in half the time, and no longer depend on the fonts a
+    machine has installed. The variable is restored at once, so nothing
+    this process starts later (a kernel, Chromium printing a PDF) sees it.
+    """
+    global _FONTS_SET_UP_IN
+    if _FONTS_SET_UP_IN == os.getpid():
+        return
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="calibrate-fonts-")
+    conf = os.path.join(folder, "fonts.conf")
+    with open(conf, "w", encoding="utf-8") as handle:
+        handle.write(f'<?xml version="1.0"?>\n<fontconfig><dir>{folder}</dir></fontconfig>\n')
+    before = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = conf
+    try:
+        vlc.vegalite_to_svg(_FONT_WARM_UP, vl_version=_VL_VERSION)
+    finally:
+        if before is None:
+            os.environ.pop("FONTCONFIG_FILE", None)
+        else:
+            os.environ["FONTCONFIG_FILE"] = before
+        shutil.rmtree(folder, ignore_errors=True)
+    _FONTS_SET_UP_IN = os.getpid()
+
+
 def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
     """Render an Altair chart (or a Vega-Lite dict) to an SVG string with the house theme.
 
@@ -67,6 +116,8 @@ def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
     ``viewBox`` so CSS can scale it down on narrow screens and in print.
     """
     import vl_convert as vlc
+
+    _set_up_renderer_fonts(vlc)
 
     # Checking a chart against the Vega-Lite schema costs about as much as building it, and every chart
     # is built by the same code for every CSM: the test suite checks them all (CALIBRATE_CHECK_CHARTS=1,
