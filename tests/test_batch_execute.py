@@ -53,3 +53,18 @@ def test_successful_job_writes_notebook_with_parameters_and_page(tmp_path):
     page = (tmp_path / "out" / "csm" / "x.html").read_text()
     assert "HELLO_FROM_KERNEL" in page and "print(" not in page
     assert not [p for p in (tmp_path / "out").rglob(".*")]  # no temporary files left
+
+
+@pytest.mark.slow
+def test_a_new_kernel_has_the_report_modules_loaded_before_its_first_report_and_binds_no_name(tmp_path):
+    from calibrate.batch.engine import PRELOAD, shutdown_kernels
+
+    shutdown_kernels()  # a kernel of this process's earlier tests may have imported them through its notebooks
+    kernel, _ = resolve_kernel_name("calibrate")
+    body = ("import sys\n"
+            f"print('NOT LOADED', [m for m in {PRELOAD!r} if m not in sys.modules])\n"
+            "print('BOUND', [n for n in ('calibrate', 'present') if n in globals()])")
+    status = execute_job(_job(tmp_path, _notebook(tmp_path, body), kernel_name=kernel))
+    assert status.ok, status.error
+    page = (tmp_path / "out" / "csm" / "x.html").read_text()
+    assert "NOT LOADED []" in page and "BOUND []" in page

@@ -8,6 +8,9 @@ kernel alive and runs notebook after notebook in it:
   previous notebook defined is removed) and its working folder set, so no
   notebook sees another's variables; imported modules stay loaded, which is
   the point;
+* when it starts, the kernel imports what every report notebook imports
+  (``PRELOAD``; the batch starts its kernels while it is still preparing),
+  binding no name a notebook could come to rely on;
 * parameters are injected exactly as papermill does (``parameterize_notebook``:
   an ``injected-parameters`` cell after the ``parameters`` cell, the
   parameters recorded in the notebook's metadata);
@@ -34,6 +37,20 @@ from typing import Any, Callable, Mapping
 
 __all__ = ["NotebookRunError", "WarmKernel", "parameterize", "prestart", "run_notebook", "shutdown_kernels"]
 
+# What every report notebook imports, loaded while the kernel waits for its first report (the batch starts its
+# kernels while the main process prepares), so no report pays for it; the cell binds no name, and a kernel
+# without the package still starts (its notebook then fails on its own import, with the usual message).
+PRELOAD = ("calibrate.present", "calibrate.present.narrative", "calibrate.present.review", "calibrate.present.team",
+           "calibrate.present.flags", "calibrate.batch.notebook")
+_PRELOAD = (
+    "try:\n"
+    f"    for _calibrate_name in {PRELOAD!r}:\n"
+    "        __import__(_calibrate_name)\n"
+    "except ImportError:\n"
+    "    pass\n"
+    "_calibrate_name = None\n"
+    "del _calibrate_name"
+)
 # Names present in a fresh kernel; everything else is removed between notebooks.
 _REMEMBER = "__calibrate_keep__ = frozenset(globals()) | {'__calibrate_keep__', '_calibrate_name'}"
 _FORGET = (
@@ -105,6 +122,7 @@ class WarmKernel:
             raise NotebookRunError(f"The kernel '{self.kernel_name}' did not start: {exc}", started=False) from exc
         self._client = client
         self._runs = 0
+        self._run_internal(_PRELOAD, new_code_cell, new_notebook)
         self._run_internal(_REMEMBER, new_code_cell, new_notebook)
 
     def _run_internal(self, source: str, new_code_cell, new_notebook) -> None:
