@@ -111,7 +111,9 @@ class WarmKernel:
         from nbclient import NotebookClient
         from nbformat.v4 import new_code_cell, new_notebook
 
-        client = NotebookClient(new_notebook(), kernel_name=self.kernel_name, startup_timeout=self.start_timeout, timeout=60)
+        # "immediate": a report kernel holds nothing worth a graceful goodbye, and the run should not wait for one.
+        client = NotebookClient(new_notebook(), kernel_name=self.kernel_name, startup_timeout=self.start_timeout, timeout=60,
+                                shutdown_kernel="immediate")
         client.create_kernel_manager()
         try:
             client.start_new_kernel(cwd=cwd, stderr=subprocess.DEVNULL)
