@@ -98,3 +98,49 @@ def test_reviews_and_facts_are_the_same_from_two_processes_as_from_one(monkeypat
     one_facts = build_facts(current, dataset, params, ratings, workers=1)
     two_facts = build_facts(current, dataset, params, ratings, workers=2)
     assert json.dumps(one_facts, sort_keys=True, default=str) == json.dumps(two_facts, sort_keys=True, default=str)
+
+
+@linux_only
+def test_quarters_computed_in_two_processes_are_the_quarters_computed_in_one():
+    from calibrate.scoring import compute_period
+
+    params = load_params(ROOT / "params" / "base.yaml")
+    dataset = load_dataset(ROOT / "data" / "sample", column_map=params.column_map, money_format=params.money_format)
+    one_current, one_previous = compute_history(dataset, params, params.quarter, workers=1)
+    two_current, two_previous = compute_history(dataset, params, params.quarter, workers=2)
+    assert [r.period.label for r in two_previous] == [r.period.label for r in one_previous] and len(one_previous) >= 3
+    for one, two in zip([one_current, *one_previous], [two_current, *two_previous]):
+        assert one.scores.to_csv() == two.scores.to_csv(), one.period.label
+    # the quarter by itself, as `calibrate score` computes it
+    alone = compute_period(dataset, params, one_previous[0].period, triggers=False)
+    assert alone.scores.to_csv() == two_previous[0].scores.to_csv()
+
+
+@linux_only
+def test_a_side_call_runs_in_a_child_and_gives_its_value():
+    offset = 11  # a closure: inherited, not pickled
+    side = fanout.SideCall(lambda: (os.getpid(), offset * 2), workers=2)
+    pid, value = side.result()
+    assert value == 22 and pid != os.getpid()
+    assert fanout.SideCall(lambda: os.getpid(), workers=1).result() == os.getpid()  # one worker: here
+
+
+@linux_only
+def test_a_side_call_that_fails_or_dies_in_its_child_is_computed_here_with_the_real_outcome(caplog):
+    from calibrate.errors import ParamsError
+
+    parent = os.getpid()
+
+    def refused():
+        raise ParamsError("weights must add up to 1; they add up to 0.9")
+
+    with pytest.raises(ParamsError, match="add up to 0.9"):  # the error a user would see without the child
+        fanout.SideCall(refused, workers=2).result()
+
+    def dies_in_child():
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return "computed here"
+
+    assert fanout.SideCall(dies_in_child, workers=2).result() == "computed here"
+    assert "computing it here" in caplog.text

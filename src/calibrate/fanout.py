@@ -29,7 +29,7 @@ import os
 import sys
 from typing import Callable, Sequence, TypeVar
 
-__all__ = ["fork_map", "will_fork", "default_workers"]
+__all__ = ["fork_map", "will_fork", "default_workers", "SideCall"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -90,3 +90,53 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int, min_item
     finally:
         _TASK = None
     return [result for part in parts for result in part]
+
+
+_SIDE_TASKS: dict[int, Callable] = {}  # set just before a side child is forked; it inherits the entry
+
+
+def _run_side(key: int):
+    try:
+        return True, _SIDE_TASKS[key]()
+    except BaseException:  # noqa: BLE001 - the parent computes it again and raises the real error itself
+        return False, None
+
+
+class SideCall:
+    """``fn()`` computed in a forked child while this process goes on; ``result()`` waits for it.
+
+    For a stage that needs what is already computed but nothing that comes
+    after it (the leadership reports, while the reviews are built). Where
+    ``fork_map`` would not fork (not Linux, inside a kernel, one worker)
+    ``fn`` simply runs when ``result()`` is called. If the child fails in
+    any way (an exception, killed, out of memory), ``result()`` computes
+    ``fn()`` here, so the value, or the exception, is exactly what calling
+    it here gives.
+    """
+
+    def __init__(self, fn: Callable[[], R], *, workers: int) -> None:
+        self._fn = fn
+        self._pool = None
+        if workers > 1 and _can_fork():
+            self._key = id(self)
+            _SIDE_TASKS[self._key] = fn
+            try:
+                # The child is forked by submit(), with the entry above in its memory.
+                self._pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+                self._future = self._pool.submit(_run_side, self._key)
+            finally:
+                _SIDE_TASKS.pop(self._key, None)
+
+    def result(self) -> R:
+        if self._pool is None:
+            return self._fn()
+        try:
+            ok, value = self._future.result()
+        except Exception as exc:  # BrokenProcessPool, or a value that could not travel back
+            _log.warning("The process computing %s in parallel failed (%s); computing it here.",
+                         getattr(self._fn, "__name__", "a stage"), exc)
+            ok, value = False, None
+        finally:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        return value if ok else self._fn()

@@ -1,7 +1,8 @@
 """The quarterly preparation: compute everything once, cut it into report slices.
 
 ``prepare_period`` is the ``prepare_fn`` the batch uses by default. It runs
-every heavy computation exactly once per batch, in the parent process:
+every heavy computation exactly once per batch, spread over the cores where
+the stages allow it (``calibrate.fanout``):
 
 1. ``compute_period`` for the review quarter (with coaching triggers) and for
    every earlier quarter the data covers (for trends, expected-vs-actual and
@@ -9,13 +10,15 @@ every heavy computation exactly once per batch, in the parent process:
 2. ``validate_flags`` (when the ``ai_flags`` table was supplied);
 3. the calibration decisions file, refused before anything is written when an
    override has no reason;
-4. the three report builders: per-CSM reviews (each slice holds one CSM's
+4. the three report builders (the two leadership reports in a child process
+   while the reviews are built): per-CSM reviews (each slice holds one CSM's
    data and team aggregates only), the team calibration report and the flag
    validation report.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Callable, Collection
 
 import pandas as pd
@@ -24,7 +27,7 @@ from ..dataset import Dataset
 from ..errors import CalibrateError
 from ..params import Params
 from ..periods import Period
-from ..fanout import default_workers, fork_map
+from ..fanout import SideCall, default_workers, fork_map
 from .prepare import PreparedBatch
 
 __all__ = ["prepare_period", "history_periods", "compute_history"]
@@ -49,22 +52,37 @@ def history_periods(dataset: Dataset, period: Period, *, max_quarters: int = 12)
     return out
 
 
-def compute_history(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None):
-    """``(current, previous)``: the review quarter's ``PeriodResult`` and the earlier ones."""
+def compute_history(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None,
+                    workers: int | None = None):
+    """``(current, previous)``: the review quarter's ``PeriodResult`` and the earlier ones, most recent first.
+
+    Each quarter is an independent computation on the same tables, so the
+    quarters are spread over ``workers`` processes (``calibrate.fanout``;
+    None: one per core, 1: this process). An earlier quarter the data cannot
+    support (no ARR before it, say) ends the history there, as it would
+    one quarter after another.
+    """
     from ..scoring import compute_period
 
     say = progress or (lambda message: None)
-    say(f"computing metrics and scores for {period.label}")
-    current = compute_period(dataset, params, period, triggers=True)
-    previous = []
-    for earlier in history_periods(dataset, period):
-        say(f"computing metrics and scores for {earlier.label}")
+    quarters = [period, *history_periods(dataset, period)]
+    say(f"computing metrics and scores for {', '.join(q.label for q in quarters)}")
+
+    def one(position: int):
+        if position == 0:
+            return compute_period(dataset, params, quarters[0], triggers=True)
         try:
-            previous.append(compute_period(dataset, params, earlier, triggers=False))
+            return compute_period(dataset, params, quarters[position], triggers=False)
         except CalibrateError:
-            # A quarter the data cannot support (e.g. no ARR before it) ends the history.
+            return None
+
+    results = fork_map(one, range(len(quarters)), workers=default_workers(workers), min_items=2, chunk_size=1)
+    previous = []
+    for result in results[1:]:
+        if result is None:
             break
-    return current, previous
+        previous.append(result)
+    return results[0], previous
 
 
 def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress: Progress | None = None,
@@ -83,30 +101,33 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
     from ..present.team import build_team_report, load_calibration_decisions
 
     say = progress or (lambda message: None)
-    current, previous = compute_history(dataset, params, period, progress=say)
+    workers = default_workers(params.batch.workers)
+    current, previous = compute_history(dataset, params, period, progress=say, workers=workers)
     decisions = load_calibration_decisions(params, dataset, current.scores)
 
-    flag_validation = None
-    if dataset.has("ai_flags"):
-        say("validating AI flags against outcomes")
-        flag_validation = validate_flags(dataset, params, period)
+    def leadership():
+        """The flag validation and the two leadership reports: they need the quarters, not the reviews."""
+        flag_validation = validate_flags(dataset, params, period) if dataset.has("ai_flags") else None
+        team_report = build_team_report(current, previous, dataset, params, decisions=decisions,
+                                        flag_validation=flag_validation)
+        return flag_validation, team_report, build_flag_report(flag_validation, current, previous, params)
+
+    # Built by a child process while this one builds the reviews (on one core, or a handful of CSMs, in turn).
+    # A forked child cannot draw once this process has used the chart renderer (its thread does not survive
+    # the fork): then they are built here, after the reviews.
+    say("validating AI flags and building the team calibration and flag validation reports")
+    side = SideCall(leadership, workers=workers if "vl_convert" not in sys.modules else 1)
 
     say("building per-CSM reviews")
     # With several cores each review's charts are drawn by the child process that builds it (calibrate.fanout);
     # otherwise later, by the worker that runs its notebook (batch.execute), not one after another here.
     ratings = merge_ratings(current.scores, dataset.get("manager_ratings"), decisions, period=period.label)
-    workers = default_workers(params.batch.workers)
     reviews, team_reference = build_csm_reviews(current, previous, dataset, params, charts_for=(), only=only,
                                                 ratings=ratings, workers=workers, draw_when_forked=True,
                                                 spool=_spool_folder())
     say("writing each CSM's facts")
     facts = build_facts(current, dataset, params, ratings, workers=workers)
-    say("building the team calibration report")
-    team_report = build_team_report(
-        current, previous, dataset, params, decisions=decisions, flag_validation=flag_validation
-    )
-    say("building the flag validation report")
-    flag_report = build_flag_report(flag_validation, current, previous, params)
+    flag_validation, team_report, flag_report = side.result()
 
     csv_tables = {}
     if team_report.statistics is not None:
