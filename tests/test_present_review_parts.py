@@ -120,3 +120,21 @@ def test_waterfall_keeps_the_top_movers_and_nets_the_rest():
     assert len(frame) == TOP_MOVERS + 3  # start, movers, other, end
     assert frame["end"].iloc[-1] == pytest.approx(sum(r["end_arr"] for r in rows))
     assert frame["step"].iloc[-2].startswith(f"{60 - TOP_MOVERS} other accounts")
+
+
+def test_the_arr_bridge_axis_never_shows_one_amount_twice():
+    """A $1M book whose accounts moved by a few thousand: ticks $5k apart must read apart ($1.035M, $1.04M)."""
+    import re
+    from types import SimpleNamespace
+
+    from calibrate.present.charts import chart_to_svg
+    from calibrate.present.review.charts import arr_waterfall_chart
+
+    rows = [{"account_id": f"A{i}", "name": f"Account {i}", "start_arr": 50_000.0, "end_arr": 50_000.0 + sign * 2_500.0,
+             "arr_change": sign * 2_500.0, "movement": "expanded" if sign > 0 else "contracted"}
+            for i, sign in enumerate([1, 1, -1, 1, -1, 1])]
+    book = _book(rows + [{"account_id": f"B{i}", "name": f"Steady {i}", "start_arr": 50_000.0, "end_arr": 50_000.0,
+                          "arr_change": 0.0, "movement": "flat"} for i in range(14)])
+    svg = chart_to_svg(arr_waterfall_chart(SimpleNamespace(chart_data={"waterfall": waterfall_frame(book)})))
+    ticks = [t for t in re.findall(r">(\$[0-9.]+[kM]?)</text>", svg)]
+    assert len(ticks) >= 4 and len(set(ticks)) == len(ticks), ticks

@@ -54,7 +54,7 @@ def arr_waterfall_chart(review) -> alt.TopLevelMixin | None:
         .mark_bar(clip=True, height=14)
         .encode(
             y=y,
-            x=alt.X("lo:Q", scale=alt.Scale(domain=domain, zero=False, nice=False), title="ARR ($, axis does not start at zero)", axis=alt.Axis(format="$,.3~s")),
+            x=alt.X("lo:Q", scale=alt.Scale(domain=domain, zero=False, nice=False), title="ARR ($, axis does not start at zero)", axis=alt.Axis(format="$~s")),
             x2="hi:Q",
             color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=list(_KIND_COLORS), range=list(_KIND_COLORS.values()))),
         )
