@@ -18,7 +18,6 @@ the stages allow it (``calibrate.fanout``):
 
 from __future__ import annotations
 
-import sys
 from typing import Callable, Collection
 
 import pandas as pd
@@ -28,6 +27,7 @@ from ..errors import CalibrateError
 from ..params import Params
 from ..periods import Period
 from ..fanout import SideCall, default_workers, fork_map
+from ..present.svg import forked_child_can_draw
 from .prepare import PreparedBatch
 
 __all__ = ["prepare_period", "history_periods", "compute_history"]
@@ -112,11 +112,10 @@ def prepare_period(dataset: Dataset, params: Params, period: Period, *, progress
                                         flag_validation=flag_validation)
         return flag_validation, team_report, build_flag_report(flag_validation, current, previous, params)
 
-    # Built by a child process while this one builds the reviews (on one core, or a handful of CSMs, in turn).
-    # A forked child cannot draw once this process has used the chart renderer (its thread does not survive
-    # the fork): then they are built here, after the reviews.
+    # Built by a child process while this one builds the reviews (on one core, or a handful of CSMs, in turn),
+    # unless a child could not draw their charts: then here, after the reviews.
     say("validating AI flags and building the team calibration and flag validation reports")
-    side = SideCall(leadership, workers=workers if "vl_convert" not in sys.modules else 1)
+    side = SideCall(leadership, workers=workers if forked_child_can_draw() else 1)
 
     say("building per-CSM reviews")
     # With several cores each review's charts are drawn by the child process that builds it (calibrate.fanout);

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .escape import escape_text
 
-__all__ = ["figure_html"]
+__all__ = ["figure_html", "forked_child_can_draw"]
 
 
 def figure_html(svg: str, *, caption: str | None = None, alt_text: str | None = None) -> str:
@@ -24,3 +24,15 @@ def figure_html(svg: str, *, caption: str | None = None, alt_text: str | None = 
     cap = f"<figcaption>{escape_text(caption)}</figcaption>" if caption else ""
     # tabindex: on a phone the figure scrolls sideways (present/style.py), and a keyboard must reach it.
     return f'<figure class="chart" tabindex="0">{svg}{cap}</figure>'
+
+
+def forked_child_can_draw() -> bool:
+    """Whether a child forked from this process now could draw charts.
+
+    The renderer keeps a thread in the process that first used it, and that
+    thread does not survive a fork: once this process has loaded it, a
+    child must leave drawing to this process (or to a process of its own).
+    """
+    import sys
+
+    return "vl_convert" not in sys.modules

@@ -11,7 +11,6 @@ carries text that names a colleague or an account outside the book.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Collection, Mapping
@@ -24,6 +23,7 @@ from ...errors import ReportError
 from ...metrics.health import health_index
 from ...params import CATEGORIES, Params
 from ..bundle import SpooledSlice, write_slice_folder
+from ..svg import forked_child_can_draw
 from ..narrative import NameIndex, ReviewEvidence, check_grounding, coaching_plan, derive_facts, draft_narrative, strengths_and_development
 from . import records as R
 from . import tables as T
@@ -421,9 +421,7 @@ def build_csm_reviews(
     # Every CSM's review is the same function of that CSM's rows: spread over the cores (calibrate.fanout).
     n_workers = default_workers(workers)
     forked = will_fork(len(ids), workers=n_workers)
-    # The chart renderer keeps a thread in the process that first used it, and a forked child cannot use
-    # that renderer: children draw only when this process has not drawn yet.
-    draw_here = draw_when_forked and forked and "vl_convert" not in sys.modules
+    draw_here = draw_when_forked and forked and forked_child_can_draw()
     spool_here = spool is not None and forked
     reviews: dict[str, CsmReview | SpooledSlice] = dict(zip(ids, fork_map(one, range(len(ids)), workers=n_workers)))
     for csm_id, review in reviews.items():
